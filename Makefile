@@ -1,0 +1,65 @@
+# Twinning Tracker — two commands do all set-up: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+export FLASK_APP := tracker:create_app
+
+.PHONY: run test test-sqlite test-postgres lint translations install install-dev clean help
+
+help:
+	@echo "make run    set up everything and start the web app + scheduler on SQLite"
+	@echo "make test   install test tools and run the whole suite (SQLite, then PostgreSQL if reachable)"
+	@echo "make lint   ruff check + ruff format --check + bandit"
+
+$(VENV)/.installed: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d tracker/translations -D messages >/dev/null
+
+run: install translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask tracker seed --demo --if-empty
+	./scripts/dev-run.sh
+
+test: install-dev translations
+	@if [ -n "$$DATABASE_URL" ]; then \
+		$(MAKE) --no-print-directory test-db; \
+	elif [ "$$TEST_DB" = "sqlite" ]; then \
+		$(MAKE) --no-print-directory test-sqlite; \
+	else \
+		$(MAKE) --no-print-directory test-sqlite && \
+		if $(BIN)/python -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+			DATABASE_URL=$(PG_TEST_URL) $(MAKE) --no-print-directory test-db; \
+		else \
+			echo "!! PostgreSQL at $(PG_TEST_URL) is not reachable: only the SQLite pass ran."; \
+		fi; \
+	fi
+
+test-sqlite:
+	@echo "== test suite on SQLite"
+	env -u DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-db:
+	@echo "== test suite on $$DATABASE_URL"
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/bandit -q -ll -r tracker config.py wsgi.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache

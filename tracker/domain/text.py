@@ -1,0 +1,270 @@
+"""Bilingual text and self-explaining reasons for the pure domain.
+
+The domain cannot use Flask-Babel, yet guards must explain themselves in Greek
+and English; so every reason is a code plus parameters with both texts here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+LANGUAGES = ("el", "en")
+Text = Mapping[str, str]
+
+
+def pick(text: Text, lang: str) -> str:
+    """Return ``text`` in ``lang``, falling back to Greek, then English."""
+    return text.get(lang) or text.get("el") or text.get("en") or ""
+
+
+REASONS: dict[str, dict[str, str]] = {
+    "not_in_state": {
+        "el": "Η ενέργεια «{transition}» δεν είναι δυνατή στην τρέχουσα κατάσταση ({states}).",
+        "en": "“{transition}” is not possible in the current state ({states}).",
+    },
+    "terminal": {
+        "el": "Ο φάκελος έχει κλείσει ({states}): δεν επιτρέπεται άλλη ενέργεια.",
+        "en": "The file is closed ({states}): no further action is possible.",
+    },
+    "not_permitted": {
+        "el": "Δεν έχετε ρόλο που επιτρέπει την ενέργεια «{transition}».",
+        "en": "You do not hold a role that may perform “{transition}”.",
+    },
+    "approval_missing": {
+        "el": "Εκκρεμεί έγκριση για «{state}» ({pending} σε αναμονή: {who}).",
+        "en": "Approval for “{state}” is still pending ({pending} waiting: {who}).",
+    },
+    "approval_rejected": {
+        "el": "Η έγκριση για «{state}» απορρίφθηκε.",
+        "en": "Approval for “{state}” was rejected.",
+    },
+    "no_approvers": {
+        "el": "Κανένας χρήστης με ρόλο «{roles}» δεν μπορεί να εγκρίνει το «{state}».",
+        "en": "No user holding “{roles}” can approve “{state}”.",
+    },
+    "council_missing": {
+        "el": "Δεν έχει καταχωριστεί απόφαση Δημοτικού Συμβουλίου ({purpose}).",
+        "en": "No municipal council decision ({purpose}) has been recorded.",
+    },
+    "council_outcome": {
+        "el": "Η απόφαση του Δημοτικού Συμβουλίου ({purpose}) δεν είναι «{outcome}».",
+        "en": "The municipal council decision ({purpose}) is not “{outcome}”.",
+    },
+    "appeal_window_open": {
+        "el": "Η προθεσμία προσφυγής 15 ημερών είναι ανοιχτή έως {until}.",
+        "en": "The 15-day appeal window is open until {until}.",
+    },
+    "appeal_window_missing": {
+        "el": "Η προθεσμία προσφυγής δεν έχει ξεκινήσει "
+        "(λείπει η ημερομηνία ανάρτησης της απόφασης).",
+        "en": "The appeal window has not started (the decision's posting date is missing).",
+    },
+    "appeal_pending": {
+        "el": "Εκκρεμεί προσφυγή κατά της απόφασης του Δημοτικού Συμβουλίου.",
+        "en": "An appeal against the council decision is pending.",
+    },
+    "appeal_upheld": {
+        "el": "Η προσφυγή κατά της απόφασης του Δημοτικού Συμβουλίου έγινε δεκτή.",
+        "en": "The appeal against the council decision was upheld.",
+    },
+    "external_missing": {
+        "el": "Δεν έχει καταχωριστεί: {event} ({outcome}).",
+        "en": "Not yet recorded: {event} ({outcome}).",
+    },
+    "flag_missing": {
+        "el": "Δεν έχει επιβεβαιωθεί: {flag}.",
+        "en": "Not yet confirmed: {flag}.",
+    },
+    "travel_missing": {
+        "el": "Η μετάβαση στο εξωτερικό για την υπογραφή ({phase}) απαιτεί δική της απόφαση "
+        "Δημοτικού Συμβουλίου, που δεν έχει καταχωριστεί.",
+        "en": "Travelling abroad for the signing ({phase}) needs its own council decision, "
+        "which has not been recorded.",
+    },
+    "input_missing": {
+        "el": "Λείπει το πεδίο «{field}».",
+        "en": "The field “{field}” is missing.",
+    },
+    "input_invalid": {
+        "el": "Μη έγκυρη τιμή στο πεδίο «{field}».",
+        "en": "The field “{field}” has an invalid value.",
+    },
+    "flag_unknown": {
+        "el": "Άγνωστη συνθήκη «{flag}».",
+        "en": "Unknown condition “{flag}”.",
+    },
+    "vote_negative": {
+        "el": "Ο αριθμός δεν μπορεί να είναι αρνητικός.",
+        "en": "The number cannot be negative.",
+    },
+    "vote_members_zero": {
+        "el": "Το σύνολο των μελών πρέπει να είναι τουλάχιστον 1.",
+        "en": "The council must have at least one member.",
+    },
+    "vote_present_exceeds": {
+        "el": "Παρόντες ({present}) περισσότεροι από τα μέλη του συμβουλίου ({members}).",
+        "en": "More members present ({present}) than the council has ({members}).",
+    },
+    "vote_cast_exceeds": {
+        "el": "Υπέρ + κατά + λευκά ({cast}) υπερβαίνουν τους παρόντες ({present}).",
+        "en": "For + against + abstaining ({cast}) exceed those present ({present}).",
+    },
+    "vote_no_quorum": {
+        "el": "Δεν υπάρχει απαρτία: παρόντες {present} από {members}.",
+        "en": "No quorum: {present} present out of {members}.",
+    },
+    "ada_invalid": {
+        "el": "Ο ΑΔΑ πρέπει να έχει κεφαλαία γράμματα και ψηφία με μία παύλα "
+        "(π.χ. 6ΞΑΖ46ΜΤΛΗ-ΡΣΚ).",
+        "en": "The ΑΔΑ is capital letters and digits with one hyphen (e.g. 6ΞΑΖ46ΜΤΛΗ-ΡΣΚ).",
+    },
+    "forbidden": {
+        "el": "Δεν έχετε δικαίωμα για αυτή την ενέργεια.",
+        "en": "You are not allowed to do this.",
+    },
+    "not_found": {"el": "Δεν βρέθηκε.", "en": "Not found."},
+    "approval_not_yours": {
+        "el": "Αυτή η έγκριση δεν έχει ανατεθεί σε εσάς.",
+        "en": "This approval is not assigned to you.",
+    },
+    "approval_decided": {
+        "el": "Η έγκριση έχει ήδη αποφασιστεί ({status}).",
+        "en": "This approval has already been decided ({status}).",
+    },
+    "approval_not_open": {
+        "el": "Δεν είναι ακόμη η σειρά σας: πρέπει πρώτα να εγκρίνουν οι προηγούμενοι.",
+        "en": "It is not your turn yet: earlier approvers must sign off first.",
+    },
+    "approval_round_closed": {
+        "el": "Ο γύρος έγκρισης έχει ολοκληρωθεί.",
+        "en": "This approval round is already complete.",
+    },
+    "comment_required": {
+        "el": "Απαιτείται σχόλιο για απόρριψη ή επιστροφή.",
+        "en": "A comment is required to reject or send back.",
+    },
+    "reauth_required": {
+        "el": "Επιβεβαιώστε τον κωδικό σας για να συνεχίσετε.",
+        "en": "Confirm your password to continue.",
+    },
+    "required": {"el": "Το πεδίο είναι υποχρεωτικό.", "en": "This field is required."},
+    "too_long": {
+        "el": "Το κείμενο είναι πολύ μεγάλο (έως {max} χαρακτήρες).",
+        "en": "The text is too long (at most {max} characters).",
+    },
+    "date_order": {
+        "el": "Η ημερομηνία πρέπει να είναι μετά από {after}.",
+        "en": "The date must be after {after}.",
+    },
+    "statutory_shortening": {
+        "el": "Η προθεσμία είναι νόμιμη (θεσμοθετημένη) και δεν μπορεί να συντομευθεί.",
+        "en": "This is a statutory deadline and cannot be shortened.",
+    },
+    "deadline_closed": {
+        "el": "Η προθεσμία έχει κλείσει.",
+        "en": "This deadline is already closed.",
+    },
+    "state_missing_in_target": {
+        "el": "Η κατάσταση «{state}» δεν υπάρχει στην έκδοση {version}.",
+        "en": "State “{state}” does not exist in version {version}.",
+    },
+    "same_version": {
+        "el": "Ο φάκελος είναι ήδη στην έκδοση {version}.",
+        "en": "The file already uses version {version}.",
+    },
+    "unknown_value": {"el": "Μη αποδεκτή τιμή.", "en": "Not an accepted value."},
+    "password_short": {
+        "el": "Ο κωδικός πρέπει να έχει τουλάχιστον 8 χαρακτήρες.",
+        "en": "The password needs at least 8 characters.",
+    },
+    "password_long": {
+        "el": "Ο κωδικός μπορεί να έχει έως 128 χαρακτήρες.",
+        "en": "The password can have at most 128 characters.",
+    },
+    "password_common": {
+        "el": "Ο κωδικός είναι πολύ συνηθισμένος ή προφανής· διαλέξτε άλλον.",
+        "en": "This password is too common or obvious; choose another.",
+    },
+    "email_invalid": {"el": "Μη έγκυρη διεύθυνση email.", "en": "Not a valid email address."},
+    "email_taken": {
+        "el": "Υπάρχει ήδη λογαριασμός με αυτό το email.",
+        "en": "An account with this email already exists.",
+    },
+    "changed_meanwhile": {
+        "el": "Ο φάκελος άλλαξε στο μεταξύ — ανανεώστε τη σελίδα και δοκιμάστε ξανά.",
+        "en": "The file changed meanwhile — refresh the page and try again.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why something is refused: a code from ``REASONS`` and its parameters.
+
+    Parameters that are themselves bilingual (``Text`` mappings) are rendered
+    in the requested language, so a reason reads naturally in either.
+    """
+
+    code: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str = "el") -> str:
+        template = pick(REASONS[self.code], lang)
+        values = {k: pick(v, lang) if isinstance(v, Mapping) else v for k, v in self.params.items()}
+        return template.format(**values)
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+    def to_dict(self, lang: str = "el") -> dict[str, Any]:
+        plain = {k: pick(v, lang) if isinstance(v, Mapping) else v for k, v in self.params.items()}
+        return {"code": self.code, "message": self.text(lang), "params": plain}
+
+
+# Titles of the things guards talk about; shared by forms and history.
+COUNCIL_PURPOSES: dict[str, dict[str, str]] = {
+    "start": {"el": "έναρξη διαδικασίας", "en": "start of the process"},
+    "approval": {"el": "έγκριση πρωτοκόλλου", "en": "approval of the protocol"},
+    "travel": {"el": "μετάβαση στο εξωτερικό", "en": "travel abroad"},
+    "termination": {"el": "λύση", "en": "termination"},
+    "renewal": {"el": "ανανέωση", "en": "renewal"},
+}
+
+EXTERNAL_EVENTS: dict[str, dict[str, str]] = {
+    "partner_reply": {"el": "απάντηση του εταίρου", "en": "partner's reply"},
+    "partner_loi_reply": {
+        "el": "απάντηση του εταίρου στην επιστολή πρόθεσης",
+        "en": "partner's reply to the letter of intent",
+    },
+    "partner_decision": {"el": "απόφαση του εταίρου", "en": "partner's decision"},
+    "ministry_decision": {
+        "el": "γνώμη του Υπουργείου Εσωτερικών",
+        "en": "Ministry of Interior opinion",
+    },
+    "appeal": {"el": "προσφυγή", "en": "appeal"},
+}
+
+OUTCOMES: dict[str, dict[str, str]] = {
+    "approved": {"el": "εγκρίθηκε", "en": "approved"},
+    "rejected": {"el": "απορρίφθηκε", "en": "rejected"},
+    "consent": {"el": "σύμφωνη γνώμη", "en": "consent"},
+    "refusal": {"el": "αρνητική γνώμη", "en": "refusal"},
+    "positive": {"el": "θετική", "en": "positive"},
+    "negative": {"el": "αρνητική", "en": "negative"},
+    "lodged": {"el": "κατατέθηκε", "en": "lodged"},
+    "dismissed": {"el": "απορρίφθηκε", "en": "dismissed"},
+    "upheld": {"el": "έγινε δεκτή", "en": "upheld"},
+}
+
+FLAG_TITLES: dict[str, dict[str, str]] = {
+    "final_text_agreed": {"el": "οριστικό κείμενο συμφωνημένο", "en": "final text agreed"},
+    "requires_ministry": {"el": "απαιτείται γνώμη Υπουργείου", "en": "ministry consent required"},
+    "partner_abroad": {"el": "εταίρος στο εξωτερικό", "en": "partner abroad"},
+}
+
+PHASES: dict[str, dict[str, str]] = {
+    "A": {"el": "φάση Α", "en": "phase A"},
+    "B": {"el": "φάση Β", "en": "phase B"},
+    "joint": {"el": "κοινή τελετή", "en": "joint ceremony"},
+}

@@ -1,0 +1,42 @@
+"""Typed SQLAlchemy models, split by aggregate."""
+
+from .audit import AuditImmutable, AuditLog, LoginAttempt
+from .base import Base, UTCDateTime  # noqa: F401
+from .notify import OutboxMessage, Reminder
+from .partners import Authority
+from .processes import (
+    ApprovalRequest,
+    Comment,
+    CouncilDecision,
+    Deadline,
+    DeadlineExtension,
+    Document,
+    ExternalEvent,
+    Process,
+    Step,
+    WorkflowVersion,
+)
+from .users import Delegation, User, UserRole
+
+__all__ = [
+    "ApprovalRequest",
+    "AuditImmutable",
+    "AuditLog",
+    "Authority",
+    "Base",
+    "Comment",
+    "CouncilDecision",
+    "Deadline",
+    "DeadlineExtension",
+    "Delegation",
+    "Document",
+    "ExternalEvent",
+    "LoginAttempt",
+    "OutboxMessage",
+    "Process",
+    "Reminder",
+    "Step",
+    "User",
+    "UserRole",
+    "WorkflowVersion",
+]

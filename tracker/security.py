@@ -1,0 +1,116 @@
+"""Session and request safety that Flask and Flask-Login leave to the application.
+
+- ``get_id`` carries the user's session version: bumping it (logout, password
+  change, deactivation) kills every session and remember-me cookie at once.
+- Idle (30 min) and absolute (12 h) timeouts are enforced on every request.
+- Writing requests begin SQLite transactions with ``BEGIN IMMEDIATE``.
+- Security headers on every response; ``no-store`` on authenticated pages.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .db import write_intent
+from .extensions import db, login_manager
+from .models import User
+from .services.audit import client_ip
+
+IDLE_SECONDS = 30 * 60
+ABSOLUTE_SECONDS = 12 * 3600
+REAUTH_SECONDS = 15 * 60
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; object-src 'none'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+@login_manager.user_loader
+def load_user(ident: str) -> User | None:
+    """Accept only ``"<id>:<session_version>"`` of an active account."""
+    user_id, _, version = ident.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def start_session(user: User) -> None:
+    """Called right after ``login_user``: stamp the login for the timeouts."""
+    now = int(time.time())
+    session["login_at"] = now
+    session["seen_at"] = now
+    session["auth_at"] = now
+
+
+def recently_authenticated() -> bool:
+    """True when the password was given within the last 15 minutes."""
+    return int(time.time()) - int(session.get("auth_at", 0)) < REAUTH_SECONDS
+
+
+def mark_reauthenticated() -> None:
+    session["auth_at"] = int(time.time())
+
+
+def _before_request() -> Response | None:
+    write_intent.set(request.method not in SAFE_METHODS)
+    client_ip.set(request.remote_addr or "")
+    if not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    login_at = int(session.get("login_at", 0))
+    seen_at = int(session.get("seen_at", 0))
+    if now - login_at > ABSOLUTE_SECONDS or now - seen_at > IDLE_SECONDS:
+        logout_user()
+        session.clear()
+        session["expired"] = True
+        return redirect(
+            url_for("auth.login", next=request.full_path if request.method == "GET" else None)
+        )  # type: ignore[return-value]
+    session["seen_at"] = now
+    return None
+
+
+def _after_request(response: Response) -> Response:
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if getattr(g, "_login_user", None) is not None or current_user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _teardown(exc: BaseException | None) -> None:
+    write_intent.set(False)
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = None  # see docs/security.md: we use session versions
+    login_manager.login_message = None  # type: ignore[assignment]
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=30))
+    app.config["REMEMBER_COOKIE_DURATION"] = min(
+        app.config["REMEMBER_COOKIE_DURATION"], timedelta(days=30)
+    )
+    if app.config.get("PROXY_COUNT"):
+        n = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    app.before_request(_before_request)
+    app.after_request(_after_request)
+    app.teardown_request(_teardown)

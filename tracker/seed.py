@@ -1,0 +1,361 @@
+"""Demo and reference data.
+
+The demo files are not inserted as finished rows: each is driven through the
+real services with the clock moved into the past, so its history, approvals,
+deadlines and reminders are exactly what the application itself would have
+produced.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Callable
+
+import sqlalchemy as sa
+
+from . import clock
+from .domain.calendar import to_local
+from .extensions import db
+from .models import ApprovalRequest, Authority, OutboxMessage, Process, Reminder, Step, User
+from .reference import AUTHORITIES
+from .services import accounts, approvals, deadlines, processes, records, workflows
+from .services.errors import ServiceError
+
+DEMO_PASSWORD = "demo-twinning-2026"  # noqa: S105 - documented demo log-in, refused in production
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    key: str
+    email: str
+    name: str
+    roles: tuple[str, ...]
+    language: str = "el"
+
+
+DEMO_USERS = [
+    DemoUser("staff", "staff@demo.marousi.invalid", "Ελένη Παπαδοπούλου", ("staff",)),
+    DemoUser("staff2", "staff2@demo.marousi.invalid", "Κώστας Ιωάννου", ("staff",), "en"),
+    DemoUser("head", "head@demo.marousi.invalid", "Μαρία Κωνσταντίνου", ("head",)),
+    DemoUser("deputy", "deputy@demo.marousi.invalid", "Νίκος Γεωργίου", ("deputy_mayor",)),
+    DemoUser("mayor", "mayor@demo.marousi.invalid", "Γιώργος Δημητρίου", ("mayor",)),
+    DemoUser(
+        "president", "president@demo.marousi.invalid", "Αικατερίνη Λαμπράκη", ("council_president",)
+    ),
+    DemoUser(
+        "councillor", "councillor@demo.marousi.invalid", "Σοφία Αντωνίου", ("council_member",)
+    ),
+    DemoUser(
+        "councillor2", "councillor2@demo.marousi.invalid", "Δημήτρης Νικολάου", ("council_member",)
+    ),
+    DemoUser(
+        "councillor3",
+        "councillor3@demo.marousi.invalid",
+        "Ιωάννα Μιχαήλ",
+        ("council_member",),
+        "en",
+    ),
+    DemoUser("admin", "admin@demo.marousi.invalid", "Διαχειριστής Συστήματος", ("admin",)),
+    DemoUser("viewer", "viewer@demo.marousi.invalid", "Πέτρος Αναγνώστου", ("viewer",)),
+]
+
+
+def seed_reference() -> None:
+    """Authorities and the shipped workflows; safe to run again."""
+    workflows.ensure_builtin()
+    for data in AUTHORITIES:
+        if db.session.scalar(sa.select(Authority.id).where(Authority.key == data["key"])) is None:
+            db.session.add(Authority(**data))
+    db.session.flush()
+    nea = _authority("nea_ionia")
+    nea.successor_id = _authority("volos").id
+    nea.reorganised_on = date(2011, 1, 1)
+    db.session.flush()
+
+
+def _authority(key: str) -> Authority:
+    return db.session.scalars(sa.select(Authority).where(Authority.key == key)).one()
+
+
+def is_empty() -> bool:
+    return not db.session.scalar(sa.select(sa.func.count()).select_from(User))
+
+
+class Story:
+    """Drives one demo file through the services on a clock moved into the past."""
+
+    def __init__(self, base: datetime, users: dict[str, User], rng: random.Random) -> None:
+        self.base = base
+        self.users = users
+        self.rng = rng  # demo data only: not for secrets
+
+    def at(self, days_ago: float) -> date:
+        moment = self.base - timedelta(days=days_ago)
+        clock.freeze(moment)
+        return to_local(moment).date()
+
+    def approve_all(self, process: Process, groups: set[int] | None = None) -> None:
+        """Every pending approver of the open steps approves, group after group."""
+        for _ in range(10):
+            pending = list(
+                db.session.scalars(
+                    sa.select(ApprovalRequest)
+                    .join(Step, Step.id == ApprovalRequest.step_id)
+                    .where(
+                        ApprovalRequest.process_id == process.id,
+                        ApprovalRequest.status == "pending",
+                        Step.status == "open",
+                        Step.round == ApprovalRequest.round,
+                    )
+                    .order_by(ApprovalRequest.group_index, ApprovalRequest.id)
+                )
+            )
+            decided = False
+            for request in pending:
+                if groups is not None and request.group_index not in groups:
+                    continue
+                try:
+                    approvals.decide(request.id, request.approver, "approved")
+                    decided = True
+                except ServiceError:  # a later group is not open yet, or the round is done
+                    continue
+            if not decided:
+                return
+
+    def ada(self) -> str:
+        letters = "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ0123456789"
+        head = "".join(self.rng.choice(letters) for _ in range(10))
+        return f"{head}-{''.join(self.rng.choice(letters) for _ in range(3))}"
+
+    def council(
+        self,
+        process: Process,
+        days_ago: float,
+        number: str,
+        purpose: str = "approval",
+        phase: str | None = None,
+    ) -> None:
+        day = self.at(days_ago)
+        present = self.rng.randint(27, 37)
+        against = self.rng.randint(0, 2)
+        abstain = self.rng.randint(0, 2)
+        records.record_council_decision(
+            process.id,
+            records.CouncilInput(
+                purpose=purpose,
+                phase=phase,
+                session_date=day,
+                session_number=f"{self.rng.randint(10, 30)}η",
+                decision_number=number,
+                members=41,
+                present=present,
+                votes_for=present - against - abstain,
+                against=against,
+                abstain=abstain,
+                ada=self.ada(),
+                posted_on=day + timedelta(days=2),
+            ),
+            self.users["staff"],
+        )
+
+    def external(
+        self, process: Process, days_ago: float, kind: str, outcome: str, ref: str = ""
+    ) -> None:
+        day = self.at(days_ago)
+        records.record_external(process.id, kind, outcome, day, self.users["staff"], reference=ref)
+
+    def move(self, process: Process, days_ago: float, key: str, **payload: object) -> None:
+        self.at(days_ago)
+        processes.transition(process.id, key, self.users["staff"], payload=payload or {})
+
+    def settle(self, process: Process, days_ago: float) -> None:
+        """Let time-gated automatic moves happen (the appeal window closing)."""
+        self.at(days_ago)
+        deadlines.close_elapsed_timers(clock.utcnow())
+        processes.advance(process, self.users["staff"])
+
+
+# Stages of the twinning story, in order; a demo file stops after one of them.
+STAGES = [
+    "idea",
+    "contact",
+    "letter",
+    "drafting",
+    "agenda",
+    "council",
+    "ministry",
+    "partner",
+    "ready",
+    "phase_a",
+    "active",
+]
+
+
+def twinning_story(s: Story, process: Process, start: float, stop: str, span: float = 1.0) -> None:
+    """Walk a twinning from idea towards ``stop``; ``start`` days ago, ``span`` stretches time."""
+    d = lambda k: start - k * span  # noqa: E731 - a tiny timeline helper
+    steps: list[tuple[str, Callable[[], None]]] = [
+        ("contact", lambda: (s.at(d(3)), s.approve_all(process))),
+        ("letter", lambda: s.external(process, d(20), "partner_reply", "positive")),
+        (
+            "drafting",
+            lambda: (
+                s.at(d(28)),
+                s.approve_all(process),
+                s.external(process, d(45), "partner_loi_reply", "positive"),
+            ),
+        ),
+        ("agenda", lambda: (s.at(d(70)), s.approve_all(process))),
+        ("council", lambda: (s.at(d(78)), s.approve_all(process))),
+        (
+            "ministry",
+            lambda: s.council(
+                process,
+                d(92),
+                f"{s.rng.randint(100, 300)}/{to_local(s.base - timedelta(days=d(92))).year}",
+            ),
+        ),
+        ("partner", lambda: s.external(process, d(130), "partner_decision", "approved")),
+        (
+            "ready",
+            lambda: (
+                s.external(process, d(150), "ministry_decision", "consent", "Φ.110/2026")
+                if "ministry_review" in processes.active_states(process)
+                else None,
+                s.at(d(151)),
+                processes.set_flag(process.id, "final_text_agreed", True, s.users["staff"]),
+                s.settle(process, d(152)),
+            ),
+        ),
+        (
+            "phase_a",
+            lambda: s.move(process, d(170), "sign_phase_a", date=s.at(d(170)), place="home"),
+        ),
+        (
+            "active",
+            lambda: (
+                s.council(
+                    process,
+                    d(200),
+                    f"{s.rng.randint(100, 300)}/{to_local(s.base - timedelta(days=d(200))).year}",
+                    purpose="travel",
+                    phase="B",
+                ),
+                s.move(process, d(230), "sign_phase_b", date=s.at(d(230)), place="partner"),
+            ),
+        ),
+    ]
+    for name, action in steps:
+        action()
+        if name == stop:
+            return
+
+
+def seed_demo() -> dict[str, int]:
+    """Demo users and files spread over the workflow (only into an empty database)."""
+    seed_reference()
+    base = clock.utcnow()
+    users = {
+        u.key: accounts.create_user(
+            u.email,
+            u.name,
+            DEMO_PASSWORD,
+            list(u.roles),
+            None,
+            u.language,
+            must_change_password=False,
+            is_demo=True,
+        )
+        for u in DEMO_USERS
+    }
+    s = Story(base, users, random.Random(2026))  # noqa: S311 - demo data, not secrets
+    staff = users["staff"]
+
+    def new(
+        kind: str, key: str, days_ago: float, owner: str = "staff", source: str = ""
+    ) -> Process:
+        s.at(days_ago)
+        return processes.create_process(
+            kind, _authority(key), staff, source=source, owner=users[owner]
+        )
+
+    made: dict[str, int] = {}
+    plan = [
+        ("strovolos", 30.5, "contact", 1.0, "Πρόταση κυπριακής κοινότητας Αμαρουσίου"),
+        ("lakatamia", 45, "letter", 1.0, "Επιστολή του Δήμου Λακατάμειας"),
+        ("umea", 60, "drafting", 1.0, "Δίκτυο Q-Cities"),
+        ("vilnius", 95, "council", 1.0, "Επίσκεψη αντιπροσωπείας"),
+        ("positano", 155, "partner", 1.0, "Πρόταση Δημάρχου"),
+        ("fonte_nuova", 215, "ministry", 1.0, "Δίκτυο Q-Cities"),
+        ("limassol", 240, "phase_a", 1.0, "Πρωτοβουλία Δημάρχου"),
+        ("nea_ionia", 900, "active", 2.0, "Σύλλογος Μικρασιατών"),
+    ]
+    for key, start, stop, span, source in plan:
+        owner = "staff2" if key in ("lakatamia", "positano") else "staff"
+        p = new("twinning", key, start, owner, source)
+        twinning_story(s, p, start, stop, span)
+        made[key] = p.id
+    # Fine-tune the stories to the scenarios of the brief.
+    _umea(s, made["umea"])
+    _fonte_nuova(s, made["fonte_nuova"])
+    _nea_ionia(s, made["nea_ionia"])
+    for key, start in (("faenza", 3300), ("ploiesti", 3000), ("bucharest_s6", 2700), ("nis", 2400)):
+        p = new("twinning", key, start, source="Παλαιότερη αδελφοποίηση")
+        twinning_story(s, p, start, "active", 10.0)
+        _reviewed(s, p, 150)
+        made[key] = p.id
+    p = new("memorandum", "chaoyang", 1500, source="Ολυμπιακές πόλεις")
+    twinning_story(s, p, 1500, "active", 5.0)
+    _reviewed(s, p, 120)
+    made["chaoyang"] = p.id
+    clock.reset()
+    deadlines.close_elapsed_timers(base)
+    _mark_past_reminders_sent(base)
+    db.session.flush()
+    return made
+
+
+def _umea(s: Story, pid: int) -> None:
+    """The head and the deputy mayor signed off; the council's committee is deciding."""
+    process = db.session.get(Process, pid)
+    assert process is not None
+    s.at(10)
+    s.approve_all(process, groups={0, 1})
+
+
+def _reviewed(s: Story, process: Process, days_ago: float) -> None:
+    """Older agreements went through the review at the start of the municipal term."""
+    s.move(process, days_ago + 20, "start_review")
+    s.move(process, days_ago, "confirm_active")
+
+
+def _fonte_nuova(s: Story, pid: int) -> None:
+    """Ministry consented; the partner's decision is overdue."""
+    process = db.session.get(Process, pid)
+    assert process is not None
+    s.external(process, 40, "ministry_decision", "consent", "Φ.112/4321")
+
+
+def _nea_ionia(s: Story, pid: int) -> None:
+    """The partner was merged into Volos: recorded, so the twinning is under review."""
+    process = db.session.get(Process, pid)
+    assert process is not None
+    s.move(process, 5, "partner_reorganised", successor=str(_authority("volos").id))
+
+
+def _mark_past_reminders_sent(now: datetime) -> None:
+    """The demo's past happened already: its reminders and mail count as sent, not a backlog."""
+    db.session.execute(
+        sa.update(Reminder)
+        .where(Reminder.status == "pending", Reminder.fire_dt < now)
+        .values(status="sent", sent_dt=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(OutboxMessage)
+        .where(OutboxMessage.status == "pending")
+        .values(status="sent", sent_dt=now)
+        .execution_options(synchronize_session=False)
+    )

@@ -1,0 +1,199 @@
+"""Sign-offs: rounds of approval requests, decisions, send-back and delegation."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from .. import clock
+from ..domain import approvals as policy
+from ..domain.calendar import to_local
+from ..domain.text import Reason
+from ..extensions import db
+from ..models import ApprovalRequest, Delegation, Process, Step, User, UserRole
+from . import audit
+from .errors import Forbidden, Invalid, NotFound, Refused
+from .locking import lock_process
+from .permissions import require
+
+DECISIONS = ("approved", "rejected", "sent_back")
+
+
+def substitute_for(user: User, day: date) -> User | None:
+    """The stand-in named by ``user`` for ``day`` (one level: no chains)."""
+    return db.session.scalars(
+        sa.select(User)
+        .join(Delegation, Delegation.substitute_id == User.id)
+        .where(
+            Delegation.user_id == user.id,
+            Delegation.is_cancelled.is_(False),
+            Delegation.start_date <= day,
+            Delegation.end_date >= day,
+            User.is_active.is_(True),
+        )
+        .order_by(Delegation.id.desc())
+        .limit(1)
+    ).first()
+
+
+def holders(roles: tuple[str, ...]) -> list[User]:
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .join(UserRole)
+            .where(UserRole.role.in_(roles), User.is_active.is_(True))
+            .order_by(User.id)
+            .distinct()
+        )
+    )
+
+
+def open_round(
+    process: Process, step: Step, requester: User | None, now: datetime
+) -> list[ApprovalRequest]:
+    """Create one request per approver of each group; stand-ins receive them when on leave."""
+    spec = process.definition.states[step.state].approval
+    if spec is None:
+        return []
+    today = to_local(now).date()
+    created: list[ApprovalRequest] = []
+    taken: set[int] = set()
+    for index, group in enumerate(spec.groups):
+        for user in holders(group.roles):
+            stand_in = substitute_for(user, today)
+            approver = stand_in or user
+            if requester is not None and approver.id == requester.id:
+                continue  # nobody approves their own request
+            if approver.id in taken:
+                continue  # one vote per person per round, even with two roles
+            taken.add(approver.id)
+            request = ApprovalRequest(
+                process_id=process.id,
+                step_id=step.id,
+                state=step.state,
+                round=step.round,
+                group_index=index,
+                approver_id=approver.id,
+                on_behalf_of_id=user.id if stand_in else None,
+                requester_id=requester.id if requester else None,
+                created_dt=now,
+            )
+            db.session.add(request)
+            created.append(request)
+    db.session.flush()
+    from . import notifications
+
+    for request in created:
+        notifications.approval_requested(process, request)
+    return created
+
+
+def pending_for(user: User) -> list[ApprovalRequest]:
+    """The user's inbox: undecided requests of current rounds, oldest first."""
+    rows = db.session.scalars(
+        sa.select(ApprovalRequest)
+        .join(Step, Step.id == ApprovalRequest.step_id)
+        .where(
+            ApprovalRequest.approver_id == user.id,
+            ApprovalRequest.status == "pending",
+            Step.status == "open",
+            Step.round == ApprovalRequest.round,
+        )
+        .options(selectinload(ApprovalRequest.process), selectinload(ApprovalRequest.step))
+        .order_by(ApprovalRequest.created_dt, ApprovalRequest.id)
+    )
+    return list(rows)
+
+
+def round_requests(step: Step) -> list[ApprovalRequest]:
+    return list(
+        db.session.scalars(
+            sa.select(ApprovalRequest)
+            .where(ApprovalRequest.step_id == step.id, ApprovalRequest.round == step.round)
+            .order_by(ApprovalRequest.group_index, ApprovalRequest.id)
+        )
+    )
+
+
+def decide(request_id: int, actor: User, decision: str, comment: str = "") -> ApprovalRequest:
+    """Approve, reject or send back; the last needed approval moves the file on.
+
+    Runs under the file's lock, so of many simultaneous clicks exactly one
+    completes the step and the others are told it has been decided.
+    """
+    require(actor, "approval.decide")
+    if decision not in DECISIONS:
+        raise Invalid(fields={"decision": [Reason("unknown_value")]})
+    comment = (comment or "").strip()
+    if decision != "approved" and not comment:
+        raise Invalid(fields={"comment": [Reason("comment_required")]})
+    if len(comment) > 4000:
+        raise Invalid(fields={"comment": [Reason("too_long", {"max": 4000})]})
+    request = db.session.get(ApprovalRequest, request_id)
+    if request is None:
+        raise NotFound()
+    if request.approver_id != actor.id:
+        audit.record("approval.denied", actor, request.process, request)
+        raise Forbidden([Reason("approval_not_yours")])
+    process = lock_process(request.process_id)
+    db.session.refresh(request)
+    step = db.session.get(Step, request.step_id, populate_existing=True)
+    assert step is not None
+    if request.status != "pending" or step.status != "open" or step.round != request.round:
+        raise Refused([Reason("approval_decided", {"status": request.status})])
+    spec = process.definition.states[step.state].approval
+    assert spec is not None
+    votes = [
+        policy.Vote(r.approver_id, r.group_index, r.status)
+        for r in round_requests(step)
+        if r.status != "void"
+    ]  # type: ignore[arg-type]
+    if not policy.may_decide(spec, votes, actor.id, request.group_index):
+        if policy.evaluate(spec, votes) != "pending":
+            raise Refused([Reason("approval_round_closed")])
+        raise Refused([Reason("approval_not_open")])
+    now = clock.utcnow()
+    request.status = decision
+    request.comment = comment
+    request.decided_dt = now
+    audit.record(
+        f"approval.{decision}",
+        actor,
+        process,
+        request,
+        data={"state": step.state, "round": step.round, "comment": comment},
+        on_behalf_of=request.on_behalf_of,
+    )
+    db.session.flush()
+    from . import notifications, processes
+
+    if decision == "sent_back":
+        _send_back(process, step, actor, now)
+        notifications.sent_back(process, request, actor)
+    elif decision == "rejected":
+        notifications.rejected(process, request, actor)
+    processes.advance(process, actor)
+    return request
+
+
+def _send_back(process: Process, step: Step, actor: User, now: datetime) -> None:
+    """Void this round and open the next: earlier approvals no longer count."""
+    db.session.execute(
+        sa.update(ApprovalRequest)
+        .where(
+            ApprovalRequest.step_id == step.id,
+            ApprovalRequest.round == step.round,
+            ApprovalRequest.status.in_(("pending", "approved", "rejected")),
+        )
+        .values(status="void")
+        .execution_options(synchronize_session=False)
+    )
+    step.round += 1
+    db.session.flush()
+    requester = db.session.get(User, step.actor_id) if step.actor_id else None
+    open_round(process, step, requester, now)
+    audit.record(
+        "approval.round", actor, process, step, data={"state": step.state, "round": step.round}
+    )

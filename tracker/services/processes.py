@@ -1,0 +1,408 @@
+"""Creating files and moving them through their workflow."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Mapping
+
+import sqlalchemy as sa
+
+from .. import clock
+from ..domain import engine
+from ..domain.approvals import Vote
+from ..domain.definitions import TransitionDef
+from ..domain.roles import ROLE_KEYS
+from ..domain.text import Reason
+from ..extensions import db
+from ..models import (
+    ApprovalRequest,
+    Authority,
+    CouncilDecision,
+    Deadline,
+    ExternalEvent,
+    Process,
+    Step,
+    User,
+)
+from . import audit, deadlines, workflows
+from .errors import Invalid, NotFound, Refused
+from .locking import lock_process
+from .permissions import require
+
+log = logging.getLogger("tracker.workflow")
+
+SYSTEM_ROLES = frozenset(ROLE_KEYS)
+KIND_WORKFLOW = {"twinning": "twinning", "memorandum": "memorandum", "network": "network"}
+
+
+def open_steps(process: Process) -> list[Step]:
+    return list(
+        db.session.scalars(
+            sa.select(Step).where(Step.process_id == process.id, Step.status == "open")
+        )
+    )
+
+
+def active_states(process: Process) -> frozenset[str]:
+    return frozenset(s.state for s in open_steps(process))
+
+
+def countries_for(partner: Authority) -> tuple[str, ...]:
+    """Working days follow Greek holidays, and Cypriot ones too for Cypriot partners."""
+    return ("GR", "CY") if partner.country == "CY" else ("GR",)
+
+
+def flags_for(process: Process) -> dict[str, bool]:
+    """Derived conditions, overridable per file in ``process.flags``."""
+    settings = process.definition.settings
+    country = process.partner.country
+    exempt = set(settings.get("ministry_exempt_countries", ["GR"]))
+    required = set(settings.get("ministry_required_countries", []))
+    flags = {
+        "requires_ministry": country in required or country not in exempt,
+        "partner_abroad": country != "GR",
+        "final_text_agreed": False,
+    }
+    flags.update({k: bool(v) for k, v in (process.flags or {}).items() if k in flags})
+    return flags
+
+
+def votes_for(step: Step) -> list[Vote]:
+    rows = db.session.scalars(
+        sa.select(ApprovalRequest).where(
+            ApprovalRequest.step_id == step.id,
+            ApprovalRequest.round == step.round,
+            ApprovalRequest.status.in_(("pending", "approved", "rejected")),
+        )
+    )
+    return [Vote(r.approver_id, r.group_index, r.status) for r in rows]  # type: ignore[arg-type]
+
+
+def facts_for(process: Process, now: datetime | None = None) -> engine.Facts:
+    """Gather what the guards look at, from the database, in a handful of queries."""
+    steps = open_steps(process)
+    council = db.session.scalars(
+        sa.select(CouncilDecision)
+        .where(CouncilDecision.process_id == process.id)
+        .order_by(CouncilDecision.id)
+    )
+    external = db.session.scalars(
+        sa.select(ExternalEvent)
+        .where(ExternalEvent.process_id == process.id)
+        .order_by(ExternalEvent.id)
+    )
+    appeal = db.session.scalars(
+        sa.select(Deadline)
+        .where(
+            Deadline.process_id == process.id,
+            Deadline.kind == "appeal",
+            Deadline.status != "cancelled",
+        )
+        .order_by(Deadline.id.desc())
+        .limit(1)
+    ).first()
+    return engine.Facts(
+        active=frozenset(s.state for s in steps),
+        now=now or clock.utcnow(),
+        flags=flags_for(process),
+        votes={s.state: votes_for(s) for s in steps},
+        council=tuple(engine.CouncilFact(c.purpose, c.outcome, c.phase) for c in council),
+        external=tuple(engine.ExternalFact(e.kind, e.outcome) for e in external),
+        appeal_until=appeal.due_dt if appeal else None,
+    )
+
+
+def _names(process: Process) -> dict[str, dict[int, str]]:
+    users = db.session.execute(
+        sa.select(User.id, User.name)
+        .join(ApprovalRequest, ApprovalRequest.approver_id == User.id)
+        .where(ApprovalRequest.process_id == process.id)
+    )
+    return {"approvals": {"names": dict(users.tuples().all())}}
+
+
+def check(
+    process: Process, key: str, actor: User | None, payload: Mapping[str, Any] | None = None
+) -> list[Reason]:
+    """Every reason why ``actor`` cannot fire ``key`` now (empty: allowed)."""
+    defn = process.definition
+    if key not in defn.transitions:
+        raise NotFound()
+    roles = actor.role_keys if actor and actor.is_active else frozenset()
+    return engine.check(defn, facts_for(process), key, roles, payload, _names(process))
+
+
+@dataclass(frozen=True)
+class Action:
+    """A transition the process could take, with why it cannot (yet)."""
+
+    transition: TransitionDef
+    reasons: list[Reason]
+
+    @property
+    def allowed(self) -> bool:
+        return not self.reasons
+
+
+def available_actions(process: Process, actor: User) -> list[Action]:
+    """Transitions starting where the process stands, for buttons and explanations."""
+    defn = process.definition
+    facts = facts_for(process)
+    names = _names(process)
+    return [
+        Action(t, engine.check(defn, facts, t.key, actor.role_keys, None, names))
+        for t in engine.candidates(defn, facts)
+    ]
+
+
+def create_process(
+    kind: str,
+    partner: Authority,
+    actor: User,
+    title: str = "",
+    source: str = "",
+    summary: str = "",
+    owner: User | None = None,
+) -> Process:
+    """Open a new file at the start of the newest version of its workflow."""
+    require(actor, "process.create")
+    if kind not in KIND_WORKFLOW:
+        raise Invalid(fields={"kind": [Reason("unknown_value")]})
+    if partner.is_home:
+        raise Invalid(fields={"partner": [Reason("unknown_value")]})
+    wf = workflows.current(KIND_WORKFLOW[kind])
+    defn = wf.definition
+    process = Process(
+        kind=kind,
+        title=title.strip() or f"{defn.title['el']} — {partner.name_el}",
+        partner=partner,
+        workflow=wf,
+        owner=owner or actor,
+        source=source.strip(),
+        summary=summary.strip(),
+        flags={},
+    )
+    db.session.add(process)
+    db.session.flush()
+    now = clock.utcnow()
+    for state in defn.initial:
+        enter_state(process, state, actor, None, now)
+    audit.record("process.create", actor, process, data={"kind": kind, "partner": partner.key})
+    db.session.flush()
+    return process
+
+
+def enter_state(
+    process: Process, state: str, actor: User | None, via: str | None, now: datetime
+) -> Step:
+    """Open a step: its deadline with reminders, and its first approval round."""
+    from . import approvals
+
+    sdef = process.definition.states[state]
+    previous = db.session.scalar(
+        sa.select(sa.func.max(Step.round)).where(Step.process_id == process.id, Step.state == state)
+    )
+    step = Step(
+        process_id=process.id,
+        state=state,
+        round=(previous or 0) + 1,
+        entered_dt=now,
+        entered_by_transition=via,
+        actor_id=actor.id if actor else None,
+    )
+    db.session.add(step)
+    db.session.flush()
+    if sdef.deadline is not None:
+        deadlines.open_for_step(process, step, sdef.deadline, sdef.ladder, now)
+    if sdef.approval is not None:
+        approvals.open_round(process, step, actor, now)
+    return step
+
+
+def leave_step(step: Step, via: str, now: datetime) -> None:
+    """Close a step: deadline met, reminders cancelled, undecided approvals void."""
+    step.status = "done"
+    step.left_dt = now
+    step.left_by_transition = via
+    deadlines.close_for_step(step, now)
+    db.session.execute(
+        sa.update(ApprovalRequest)
+        .where(ApprovalRequest.step_id == step.id, ApprovalRequest.status == "pending")
+        .values(status="void")
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _parse_payload(
+    process: Process, t: TransitionDef, payload: Mapping[str, Any]
+) -> dict[str, Any]:
+    """Turn raw inputs into typed values, with a reason per bad field."""
+    out: dict[str, Any] = {}
+    errors: dict[str, list[Reason]] = {}
+    for name in t.inputs:
+        raw = payload.get(name)
+        if raw in (None, ""):
+            errors[name] = [Reason("required")]
+            continue
+        if name == "date":
+            try:
+                out[name] = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+            except ValueError:
+                errors[name] = [Reason("input_invalid", {"field": name})]
+        elif name == "place":
+            if raw not in ("home", "partner"):
+                errors[name] = [Reason("unknown_value")]
+            out[name] = raw
+        elif name == "successor":
+            successor = db.session.get(Authority, int(raw)) if str(raw).isdigit() else None
+            if successor is None or successor.id == process.partner_id or successor.is_home:
+                errors[name] = [Reason("unknown_value")]
+            out[name] = successor
+        else:
+            out[name] = raw
+    if errors:
+        raise Invalid(fields=errors)
+    return out
+
+
+def _side_effects(
+    process: Process, t: TransitionDef, values: Mapping[str, Any], actor: User | None
+) -> None:
+    """Record what a transition's inputs mean: signings and successor authorities."""
+    if "place" in values and "date" in values:
+        phase = {"sign_phase_a": "A", "sign_phase_b": "B"}.get(t.key, "joint")
+        db.session.add(
+            ExternalEvent(
+                process_id=process.id,
+                kind="signing",
+                outcome=phase,
+                event_date=values["date"],
+                data={"place": values["place"], "transition": t.key},
+                recorded_by_id=actor.id if actor else None,
+            )
+        )
+        if phase != "A":
+            process.signed_on = values["date"]
+    successor = values.get("successor")
+    if successor is not None:
+        partner = process.partner
+        partner.successor_id = successor.id
+        partner.reorganised_on = clock.utcnow().date()
+        db.session.add(
+            ExternalEvent(
+                process_id=process.id,
+                kind="partner_reorganised",
+                outcome="recorded",
+                event_date=clock.utcnow().date(),
+                data={"successor": successor.key},
+                recorded_by_id=actor.id if actor else None,
+            )
+        )
+
+
+def _apply(
+    process: Process, t: TransitionDef, facts: engine.Facts, actor: User | None, auto: bool
+) -> engine.Move:
+    defn = process.definition
+    now = clock.utcnow()
+    move = engine.fire(defn, facts, t.key)
+    for step in open_steps(process):
+        if step.state in move.left:
+            leave_step(step, t.key, now)
+    db.session.flush()
+    for state in sorted(move.entered):
+        enter_state(process, state, actor, t.key, now)
+    process.is_closed = defn.is_terminal(move.active)
+    audit.record(
+        "process.transition",
+        actor,
+        process,
+        data={
+            "transition": t.key,
+            "from": sorted(move.left),
+            "to": sorted(move.entered),
+            "auto": auto,
+        },
+    )
+    log.info(
+        "process=%s transition=%s actor=%s auto=%s",
+        process.id,
+        t.key,
+        actor.id if actor else "-",
+        auto,
+    )
+    from . import notifications
+
+    notifications.transitioned(process, t, move, actor)
+    db.session.flush()
+    return move
+
+
+def transition(
+    process_id: int,
+    key: str,
+    actor: User,
+    seen_version: int | None = None,
+    payload: Mapping[str, Any] | None = None,
+) -> Process:
+    """Fire ``key`` for ``actor`` in one transaction, or refuse with every reason."""
+    require(actor, "process.view")
+    process = lock_process(process_id, seen_version)
+    defn = process.definition
+    if key not in defn.transitions:
+        raise NotFound()
+    t = defn.transitions[key]
+    payload = payload or {}
+    facts = facts_for(process)
+    reasons = engine.check(defn, facts, key, actor.role_keys, payload, _names(process))
+    if reasons:
+        raise Refused(reasons)
+    values = _parse_payload(process, t, payload)
+    _side_effects(process, t, values, actor)
+    _apply(process, t, facts, actor, auto=False)
+    advance(process, actor)
+    return process
+
+
+def advance(process: Process, actor: User | None, limit: int = 10) -> list[str]:
+    """Fire automatic transitions whose guards now pass (after an approval or event)."""
+    fired: list[str] = []
+    defn = process.definition
+    for _ in range(limit):
+        facts = facts_for(process)
+        ready = [
+            t
+            for t in engine.candidates(defn, facts)
+            if t.auto and not engine.check(defn, facts, t.key, SYSTEM_ROLES)
+        ]
+        if not ready:
+            break
+        _apply(process, ready[0], facts, actor, auto=True)
+        fired.append(ready[0].key)
+    return fired
+
+
+def get_process(process_id: int, actor: User) -> Process:
+    """Load a file the actor may see, or raise."""
+    require(actor, "process.view")
+    process = db.session.get(Process, process_id)
+    if process is None:
+        raise NotFound()
+    return process
+
+
+def set_flag(
+    process_id: int, flag: str, value: bool, actor: User, seen_version: int | None = None
+) -> Process:
+    """Confirm (or withdraw) a condition such as "final text agreed"."""
+    require(actor, "process.flag")
+    if flag not in ("final_text_agreed", "requires_ministry"):
+        raise Invalid(fields={"flag": [Reason("unknown_value")]})
+    process = lock_process(process_id, seen_version)
+    process.flags = {**(process.flags or {}), flag: bool(value)}
+    audit.record("process.flag", actor, process, data={"flag": flag, "value": bool(value)})
+    db.session.flush()
+    advance(process, actor)
+    return process

@@ -1,0 +1,189 @@
+"""Recording what happened outside: council votes, ministry and partner decisions, appeals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..domain.calendar import DeadlineSpec
+from ..domain.council import CouncilRule, VoteCount, assess_vote, normalise_ada, valid_ada
+from ..domain.ladders import Ladder
+from ..domain.text import Reason
+from ..extensions import db
+from ..models import CouncilDecision, Deadline, ExternalEvent, User
+from . import audit, deadlines, processes
+from .errors import Invalid
+from .locking import lock_process
+from .permissions import require
+
+APPEAL_LADDER = Ladder.from_dict(
+    {
+        "rungs": [
+            {
+                "key": "opening",
+                "offset": 0,
+                "unit": "calendar",
+                "anchor": "start",
+                "kind": "opening",
+            },
+            {"key": "closing", "offset": 0, "unit": "calendar", "anchor": "due", "kind": "closing"},
+        ]
+    }
+)
+
+EXTERNAL_OUTCOMES: dict[str, tuple[str, ...]] = {
+    "partner_reply": ("positive", "negative"),
+    "partner_loi_reply": ("positive", "negative"),
+    "partner_decision": ("approved", "rejected"),
+    "ministry_decision": ("consent", "refusal"),
+    "appeal": ("lodged", "dismissed", "upheld"),
+}
+
+
+@dataclass
+class CouncilInput:
+    """What staff type from the minutes and Diavgeia."""
+
+    purpose: str
+    session_date: date
+    decision_number: str
+    members: int
+    present: int
+    votes_for: int
+    against: int
+    abstain: int
+    ada: str = ""
+    posted_on: date | None = None
+    session_number: str = ""
+    phase: str | None = None
+    notes: str = ""
+
+
+def _text_errors(data: CouncilInput) -> dict[str, list[Reason]]:
+    errors: dict[str, list[Reason]] = {}
+    if not data.decision_number.strip():
+        errors["decision_number"] = [Reason("required")]
+    elif len(data.decision_number) > 40:
+        errors["decision_number"] = [Reason("too_long", {"max": 40})]
+    if data.ada and not valid_ada(data.ada):
+        errors["ada"] = [Reason("ada_invalid")]
+    if data.purpose not in ("start", "approval", "travel", "termination", "renewal"):
+        errors["purpose"] = [Reason("unknown_value")]
+    if data.purpose == "travel" and data.phase not in ("A", "B", "joint"):
+        errors["phase"] = [Reason("required")]
+    if data.posted_on and data.posted_on < data.session_date:
+        errors["posted_on"] = [
+            Reason("date_order", {"after": data.session_date.strftime("%d/%m/%Y")})
+        ]
+    if len(data.notes) > 4000:
+        errors["notes"] = [Reason("too_long", {"max": 4000})]
+    return errors
+
+
+def council_rule(process_settings: dict[str, object]) -> CouncilRule:
+    return CouncilRule.from_dict(process_settings.get("council"))  # type: ignore[arg-type]
+
+
+def record_council_decision(
+    process_id: int, data: CouncilInput, actor: User, seen_version: int | None = None
+) -> CouncilDecision:
+    """Check the counts (quorum, majority, possibility), store the vote, start the appeal window."""
+    require(actor, "council.record")
+    process = lock_process(process_id, seen_version)
+    rule = council_rule(dict(process.definition.settings))
+    count = VoteCount(data.members, data.present, data.votes_for, data.against, data.abstain)
+    assessment = assess_vote(rule, count)
+    errors = {**assessment.errors, **_text_errors(data)}
+    if errors or assessment.outcome is None:
+        raise Invalid(fields=errors)
+    decision = CouncilDecision(
+        process_id=process.id,
+        purpose=data.purpose,
+        phase=data.phase if data.purpose == "travel" else None,
+        session_date=data.session_date,
+        session_number=data.session_number.strip(),
+        decision_number=data.decision_number.strip(),
+        ada=normalise_ada(data.ada) if data.ada else "",
+        posted_on=data.posted_on,
+        members=data.members,
+        present=data.present,
+        votes_for=data.votes_for,
+        against=data.against,
+        abstain=data.abstain,
+        outcome=assessment.outcome,
+        notes=data.notes.strip(),
+        recorded_by_id=actor.id,
+    )
+    db.session.add(decision)
+    db.session.flush()
+    if data.purpose == "approval" and data.posted_on is not None:
+        start_appeal_window(process, data.posted_on)
+    audit.record(
+        "council.record",
+        actor,
+        process,
+        decision,
+        data={
+            "purpose": data.purpose,
+            "number": decision.decision_number,
+            "ada": decision.ada,
+            "outcome": decision.outcome,
+            "counts": [data.members, data.present, data.votes_for, data.against, data.abstain],
+        },
+    )
+    processes.advance(process, actor)
+    return decision
+
+
+def start_appeal_window(process: object, posted_on: date) -> Deadline:
+    """The statutory 15-day window from posting on Diavgeia; a newer decision replaces it."""
+    from ..models import Process
+
+    assert isinstance(process, Process)
+    for old in db.session.query(Deadline).filter_by(
+        process_id=process.id, kind="appeal", status="open"
+    ):
+        deadlines.close(old, old.start_dt, status="cancelled")
+    days = int(process.definition.settings.get("appeal_days", 15))
+    spec = DeadlineSpec(days, "calendar", statutory=True)
+    return deadlines.open_timer(process, "appeal", posted_on, spec, APPEAL_LADDER)
+
+
+def record_external(
+    process_id: int,
+    kind: str,
+    outcome: str,
+    event_date: date,
+    actor: User,
+    reference: str = "",
+    notes: str = "",
+    seen_version: int | None = None,
+) -> ExternalEvent:
+    """Staff record what the ministry, the partner or the supervisor did."""
+    require(actor, "external.record")
+    errors: dict[str, list[Reason]] = {}
+    if kind not in EXTERNAL_OUTCOMES:
+        errors["kind"] = [Reason("unknown_value")]
+    elif outcome not in EXTERNAL_OUTCOMES[kind]:
+        errors["outcome"] = [Reason("unknown_value")]
+    if len(reference) > 120:
+        errors["reference"] = [Reason("too_long", {"max": 120})]
+    if len(notes) > 4000:
+        errors["notes"] = [Reason("too_long", {"max": 4000})]
+    if errors:
+        raise Invalid(fields=errors)
+    process = lock_process(process_id, seen_version)
+    event = ExternalEvent(
+        process_id=process.id,
+        kind=kind,
+        outcome=outcome,
+        event_date=event_date,
+        reference=reference.strip(),
+        notes=notes.strip(),
+        recorded_by_id=actor.id,
+    )
+    db.session.add(event)
+    db.session.flush()
+    audit.record("external.record", actor, process, event, data={"kind": kind, "outcome": outcome})
+    processes.advance(process, actor)
+    return event

@@ -1,0 +1,57 @@
+"""Jinja filters and globals: Athens times, bilingual titles, state badges."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Mapping
+
+from flask import Flask
+from flask_babel import format_date, format_datetime
+from flask_login import current_user
+
+from .domain.roles import ROLES
+from .domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, OUTCOMES, PHASES, Reason, pick
+from .views.edge import lang
+
+
+def localdt(value: datetime | None, fmt: str = "short") -> str:
+    """Aware UTC in, Europe/Athens text out (Flask-Babel's timezone selector)."""
+    if value is None:
+        return "—"
+    return format_datetime(value, fmt)
+
+
+def localdate(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return format_datetime(value, "d MMM y" if fmt == "medium" else fmt)
+    return format_date(value, fmt)
+
+
+def bilingual(value: Mapping[str, str] | None) -> str:
+    return pick(value or {}, lang())
+
+
+def reason_text(reason: Reason) -> str:
+    return reason.text(lang())
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        localdt=localdt, localdate=localdate, pick=bilingual, reason=reason_text
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "lang": lang(),
+            "ROLES": ROLES,
+            "COUNCIL_PURPOSES": COUNCIL_PURPOSES,
+            "EXTERNAL_EVENTS": EXTERNAL_EVENTS,
+            "OUTCOMES": OUTCOMES,
+            "PHASES": PHASES,
+            "me": current_user,
+        }

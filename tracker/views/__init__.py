@@ -1,0 +1,12 @@
+"""Thin blueprints: load or 404, permission or 403, validate, one service call, commit."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    from . import approvals, auth, dashboard, processes
+
+    for module in (auth, dashboard, processes, approvals):
+        app.register_blueprint(module.bp)
