@@ -57,4 +57,6 @@ class LoginAttempt(Base):
     email: Mapped[str] = mapped_column(sa.String(254))
     ip: Mapped[str] = mapped_column(sa.String(64))
     success: Mapped[bool]
+    # "password", "totp" (second-factor code) or "reset" (reset-link request).
+    kind: Mapped[str] = mapped_column(sa.String(10), default="password", server_default="password")
     created_dt: Mapped[datetime] = mapped_column(default=now)

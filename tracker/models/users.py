@@ -38,6 +38,10 @@ class User(Base):
     created_dt: Mapped[datetime] = mapped_column(default=now)
     last_login_dt: Mapped[datetime | None]
     password_changed_dt: Mapped[datetime | None]
+    # Optional second factor: base32 TOTP secret, and the last time step accepted
+    # (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None]
 
     roles: Mapped[list[UserRole]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
