@@ -16,9 +16,11 @@ from .processes import (
     Step,
     WorkflowVersion,
 )
+from .tokens import ApiToken
 from .users import Delegation, User, UserRole
 
 __all__ = [
+    "ApiToken",
     "ApprovalRequest",
     "AuditImmutable",
     "AuditLog",
