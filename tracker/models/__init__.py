@@ -2,7 +2,7 @@
 
 from .audit import AuditImmutable, AuditLog, LoginAttempt
 from .base import Base, UTCDateTime  # noqa: F401
-from .notify import OutboxMessage, Reminder
+from .notify import CalendarFeed, OutboxMessage, Reminder, SchedulerLease
 from .partners import Authority
 from .processes import (
     ApprovalRequest,
@@ -26,6 +26,7 @@ __all__ = [
     "AuditLog",
     "Authority",
     "Base",
+    "CalendarFeed",
     "Comment",
     "CouncilDecision",
     "Deadline",
@@ -37,6 +38,7 @@ __all__ = [
     "OutboxMessage",
     "Process",
     "Reminder",
+    "SchedulerLease",
     "Step",
     "User",
     "UserRole",

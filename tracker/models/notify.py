@@ -40,7 +40,7 @@ class Reminder(Base):
     deadline: Mapped[Deadline] = relationship()
 
 
-OUTBOX_STATUS = ("pending", "sending", "sent", "failed")
+OUTBOX_STATUS = ("pending", "sending", "sent", "failed", "digested")
 
 
 class OutboxMessage(Base):
@@ -50,7 +50,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         sa.CheckConstraint(_in("status", OUTBOX_STATUS), name="status"),
         sa.CheckConstraint("attempts >= 0", name="attempts"),
-        sa.Index("ix_outbox_due", "status", "next_attempt_dt"),
+        sa.Index("ix_outbox_due", "status", "digest", "next_attempt_dt"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -72,3 +72,31 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
     created_dt: Mapped[datetime] = mapped_column(default=now)
     sent_dt: Mapped[datetime | None]
+    #: The digest message that carried this one (status "digested").
+    digest_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox.id"))
+
+
+class CalendarFeed(Base):
+    """A user's secret calendar-feed key: the signed URL is valid while this nonce stands.
+
+    Revoking deletes the row (or a new link replaces the nonce), so every old URL dies.
+    """
+
+    __tablename__ = "calendar_feed"
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    created_dt: Mapped[datetime] = mapped_column(default=now)
+
+
+class SchedulerLease(Base):
+    """Who runs the scheduler now (SQLite; PostgreSQL uses an advisory lock instead)."""
+
+    __tablename__ = "scheduler_lease"
+
+    name: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(sa.String(120))
+    acquired_dt: Mapped[datetime]
+    expires_dt: Mapped[datetime]
