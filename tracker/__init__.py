@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
-
-from flask import Flask
+from typing import TYPE_CHECKING, Any
 
 from config import Config, dev_secret, get_config
+
+if TYPE_CHECKING:  # importing the package must not load Flask: tracker.domain stays pure
+    from flask import Flask
 
 
 def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Flask:
     """Application factory: a list of ``register_*`` calls."""
+    from flask import Flask
+
     app = Flask(__name__, template_folder="../templates", instance_relative_config=False)
     cfg = get_config(config) if isinstance(config, str) or config is None else config
     cfg.validate()
@@ -73,9 +76,11 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api import register as register_api
     from .views import register
 
     register(app)
+    register_api(app)
 
 
 def register_errors(app: Flask) -> None:

@@ -1,0 +1,436 @@
+"""The JSON API: tokens, errors, filters, paging, versions, and a twinning carried end to end."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tracker import clock
+from tracker.domain.calendar import to_local
+from tracker.extensions import db
+from tracker.models import ApprovalRequest, AuditLog, Process
+
+
+def error_of(response):
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    return body["error"]
+
+
+def pending_request(process_id: int, approver) -> ApprovalRequest:
+    return db.session.scalars(
+        sa.select(ApprovalRequest).where(
+            ApprovalRequest.process_id == process_id,
+            ApprovalRequest.approver_id == approver.id,
+            ApprovalRequest.status == "pending",
+        )
+    ).one()
+
+
+# --- authentication -------------------------------------------------------------------------
+
+
+def test_no_token_is_401_with_the_stable_shape(api):
+    response = api.get("/processes")
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert error_of(response)["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer tt_not-a-real-token", "Basic dXNlcjpwYXNz", "Bearer", "tt_abc", "Bearer " + "x" * 500],
+)
+def test_bad_credentials_are_401(api, header):
+    response = api.get("/processes", headers={"Authorization": header})
+    assert response.status_code == 401
+    assert error_of(response)["code"] == "unauthorized"
+
+
+def test_a_session_cookie_does_not_authenticate_the_api(auth, api, team):
+    assert auth.login("staff@example.org").status_code == 302
+    assert api.client.get("/").status_code == 200  # the web session works
+    assert api.get("/processes").status_code == 401  # the API ignores it
+
+
+def test_token_acts_as_its_user(api, team):
+    me = api.get("/me", as_=team["viewer"]).get_json()
+    assert me["email"] == "viewer@example.org"
+    assert me["roles"] == ["viewer"]
+    assert "process.view" in me["permissions"] and "process.create" not in me["permissions"]
+
+
+def test_revoked_token_and_deactivated_user_stop_working(api, team, token_for):
+    from tracker.services import tokens
+
+    staff, head = team["staff"], team["head"]
+    assert api.get("/me", as_=staff).status_code == 200
+    token = tokens.authenticate(token_for(staff))
+    tokens.revoke(token.id, staff)
+    db.session.commit()
+    assert api.get("/me", as_=staff).status_code == 401
+
+    assert api.get("/me", as_=head).status_code == 200
+    head.is_active = False
+    db.session.commit()
+    assert api.get("/me", as_=head).status_code == 401
+
+
+def test_last_used_is_recorded(api, team, token_for):
+    from tracker.services import tokens
+
+    api.get("/me", as_=team["staff"])
+    token = tokens.authenticate(token_for(team["staff"]))
+    assert token.last_used_dt is not None
+
+
+def test_no_csrf_needed_and_no_cookie_set(api, team):
+    response = api.post("/processes", {"kind": "twinning", "partner": "umea"}, as_=team["staff"])
+    assert response.status_code == 201, response.get_json()
+    assert "Set-Cookie" not in response.headers
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+# --- permissions and errors -----------------------------------------------------------------
+
+
+def test_viewer_cannot_create_and_the_denial_is_in_the_history(api, team):
+    response = api.post("/processes", {"kind": "twinning", "partner": "umea"}, as_=team["viewer"])
+    assert response.status_code == 403
+    assert error_of(response)["code"] == "forbidden"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Process)) == 0
+    denied = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "access.denied")).one()
+    assert denied.actor_id == team["viewer"].id and denied.data["api"] is True
+
+
+def test_unknown_ids_are_404_and_unknown_urls_too(api, team):
+    assert error_of(api.get("/processes/999999", as_=team["staff"]))["code"] == "not_found"
+    assert api.get("/processes/99999999999", as_=team["staff"]).status_code == 404
+    assert error_of(api.get("/nowhere", as_=team["staff"]))["code"] == "not_found"
+
+
+def test_wrong_method_is_405_json(api, team):
+    response = api.request("DELETE", "/processes", as_=team["staff"])
+    assert response.status_code == 405
+    assert error_of(response)["code"] == "method_not_allowed"
+
+
+def test_body_must_be_json_object(api, team):
+    staff = team["staff"]
+    r = api.post("/processes", data="kind=twinning", as_=staff)
+    assert r.status_code == 415
+    r = api.post("/processes", data="{not json", as_=staff, content_type="application/json")
+    assert r.status_code == 400 and error_of(r)["code"] == "bad_json"
+    assert api.post("/processes", [1, 2], as_=staff).status_code == 400
+
+
+def test_too_large_body_is_413(app, api, team):
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    r = api.post("/processes", {"kind": "twinning", "partner": "x" * 2000}, as_=team["staff"])
+    assert r.status_code == 413
+    assert error_of(r)["code"] == "too_large"
+
+
+def test_invalid_fields_are_422_with_per_field_reasons_in_the_requested_language(api, team):
+    body = {"kind": "castle", "partner": "atlantis", "title": "x" * 201, "colour": "red"}
+    r = api.post("/processes", body, as_=team["staff"], lang="el")
+    assert r.status_code == 422
+    fields = error_of(r)["details"]["fields"]
+    assert set(fields) == {"kind", "title", "colour"}
+    assert fields["kind"][0]["code"] == "unknown_value"
+    assert fields["kind"][0]["message"] == "Μη αποδεκτή τιμή."
+    assert fields["title"][0]["params"] == {"max": 200}
+    # the partner is looked up only once the shape is right
+    r = api.post("/processes", {"kind": "twinning", "partner": "atlantis"}, as_=team["staff"])
+    assert error_of(r)["details"]["fields"]["partner"][0]["message"] == "Not an accepted value."
+
+
+@pytest.mark.parametrize("text", ["nul\x00byte", "lone \ud800 surrogate"])
+def test_unstorable_text_is_refused_not_a_500(api, team, text):
+    r = api.post(
+        "/processes", {"kind": "twinning", "partner": "umea", "title": text}, as_=team["staff"]
+    )
+    assert r.status_code == 422
+
+
+def test_bad_query_parameters_are_422(api, team):
+    r = api.get("/processes?overdue=perhaps&per_page=1000&colour=red", as_=team["staff"])
+    assert r.status_code == 422
+    assert set(error_of(r)["details"]["fields"]) == {"overdue", "per_page", "colour"}
+
+
+# --- lists, filters, paging -----------------------------------------------------------------
+
+
+def test_list_filters_and_pages(api, team, make_process):
+    for key in ("umea", "vilnius", "fonte_nuova", "positano", "limassol"):
+        make_process(key)
+    make_process("chaoyang", kind="memorandum")
+    staff = team["staff"]
+
+    first = api.get("/processes?per_page=2", as_=staff)
+    body = first.get_json()
+    assert body["total"] == 6 and len(body["items"]) == 2 and body["prev"] is None
+    assert body["next"].startswith("/api/v1/processes?") and "page=2" in body["next"]
+    assert 'rel="next"' in first.headers["Link"]
+    last = api.get("/processes?per_page=2&page=3", as_=staff).get_json()
+    assert last["next"] is None and "page=2" in last["prev"]
+
+    it = api.get("/processes?country=it", as_=staff).get_json()
+    assert sorted(p["partner"]["key"] for p in it["items"]) == ["fonte_nuova", "positano"]
+    memo = api.get("/processes?kind=memorandum", as_=staff).get_json()
+    assert [p["partner"]["key"] for p in memo["items"]] == ["chaoyang"]
+    assert api.get("/processes?state=idea", as_=staff).get_json()["total"] == 6
+    both = api.get("/processes?state=idea&kind=memorandum&country=CN", as_=staff).get_json()
+    assert both["total"] == 1
+    assert api.get("/processes?state=active", as_=staff).get_json()["total"] == 0
+
+
+def test_waiting_on_me_and_overdue(api, team, make_process):
+    make_process("umea")
+    make_process("vilnius")
+    head = team["head"]
+    mine = api.get("/processes?waiting_on_me=true", as_=head).get_json()
+    assert mine["total"] == 2 and all(p["waiting_on_me"] == 1 for p in mine["items"])
+    assert api.get("/processes?waiting_on_me=true", as_=team["mayor"]).get_json()["total"] == 0
+    assert api.get("/processes?overdue=true", as_=head).get_json()["total"] == 0
+
+
+def test_overdue_filter_follows_the_clock(api, team, make_process, make_user):
+    process = make_process("umea")
+    request_row = pending_request(process.id, team["head"])
+    from tracker.services import approvals
+
+    approvals.decide(request_row.id, team["head"], "approved")
+    db.session.commit()  # now in exploratory contact: 30-day deadline
+    clock.shift(timedelta(days=45))  # 30 days, rolled past holidays and a weekend
+    found = api.get("/processes?overdue=true", as_=team["staff"]).get_json()
+    assert [p["id"] for p in found["items"]] == [process.id]
+    assert found["items"][0]["urgency"] == "overdue"
+
+
+def test_partners_list_and_detail(api, team, make_process):
+    make_process("umea")
+    staff = team["staff"]
+    cy = api.get("/partners?country=CY", as_=staff).get_json()
+    assert sorted(p["key"] for p in cy["items"]) == ["lakatamia", "limassol", "strovolos"]
+    umea = next(
+        p
+        for p in api.get("/partners?per_page=100", as_=staff).get_json()["items"]
+        if p["key"] == "umea"
+    )
+    detail = api.get(f"/partners/{umea['id']}", as_=staff, lang="el").get_json()
+    assert detail["name"] == "Ουμεό" and len(detail["processes"]) == 1
+    nea = next(
+        p
+        for p in api.get("/partners?per_page=100", as_=staff).get_json()["items"]
+        if p["key"] == "nea_ionia"
+    )
+    assert nea["successor"]["key"] == "volos"
+
+
+# --- detail, versions, concurrency ----------------------------------------------------------
+
+
+def test_detail_explains_actions_in_the_requested_language(api, team, make_process):
+    process = make_process("umea")
+    el = api.get(f"/processes/{process.id}", as_=team["staff"], lang="el")
+    assert el.headers["ETag"] == f'"v{el.get_json()["version"]}"'
+    body = el.get_json()
+    assert [s["key"] for s in body["states"]] == ["idea"]
+    action = next(a for a in body["actions"] if a["transition"] == "open_contact")
+    assert action["allowed"] is False
+    assert action["reasons"][0]["code"] == "approval_missing"
+    assert "Εκκρεμεί έγκριση" in action["reasons"][0]["message"]
+    en = api.get(f"/processes/{process.id}", as_=team["staff"], lang="en").get_json()
+    en_action = next(a for a in en["actions"] if a["transition"] == "open_contact")
+    assert en_action["reasons"][0]["message"].startswith("Approval for")
+    assert [a["approver"]["id"] for a in en["approvals"]] == [team["head"].id]
+    assert en["history"][0]["action"] == "process.create"
+
+
+def test_stale_version_in_body_is_409_and_in_if_match_412(api, team, make_process):
+    process = make_process("umea")
+    staff = team["staff"]
+    version = api.get(f"/processes/{process.id}", as_=staff).get_json()["version"]
+    ok = api.put(
+        f"/processes/{process.id}/flags/final_text_agreed",
+        {"value": True},
+        as_=staff,
+        headers={"If-Match": f'"v{version}"'},
+    )
+    assert ok.status_code == 200, ok.get_json()
+    assert ok.headers["ETag"] == f'"v{version + 1}"'
+    again = api.put(
+        f"/processes/{process.id}/flags/final_text_agreed",
+        {"value": False},
+        as_=staff,
+        headers={"If-Match": f'"v{version}"'},
+    )
+    assert again.status_code == 412
+    assert error_of(again)["code"] == "changed_meanwhile"
+    body = api.put(
+        f"/processes/{process.id}/flags/final_text_agreed",
+        {"value": False, "version": version},
+        as_=staff,
+    )
+    assert body.status_code == 409
+    assert error_of(body)["code"] == "changed_meanwhile"
+    assert api.get(f"/processes/{process.id}", as_=staff).get_json()["flags"] == {
+        "final_text_agreed": True
+    }
+
+
+def test_refused_transition_is_409_with_every_reason(api, team, make_process):
+    process = make_process("umea")
+    r = api.post(f"/processes/{process.id}/transitions/open_contact", {}, as_=team["staff"])
+    assert r.status_code == 409
+    err = error_of(r)
+    assert err["code"] == "refused"
+    assert [x["code"] for x in err["details"]["reasons"]] == ["approval_missing"]
+    unknown = api.post(f"/processes/{process.id}/transitions/fly_away", {}, as_=team["staff"])
+    assert unknown.status_code == 404
+
+
+def test_approvals_only_by_their_approver(api, team, make_process):
+    process = make_process("umea")
+    request_row = pending_request(process.id, team["head"])
+    r = api.post(
+        f"/approvals/{request_row.id}/decision", {"decision": "approved"}, as_=team["mayor"]
+    )
+    assert r.status_code == 403
+    r = api.post(
+        f"/approvals/{request_row.id}/decision", {"decision": "rejected"}, as_=team["head"]
+    )
+    assert r.status_code == 422
+    assert error_of(r)["details"]["fields"]["comment"][0]["code"] == "comment_required"
+    assert (
+        api.post(
+            "/approvals/424242/decision", {"decision": "approved"}, as_=team["head"]
+        ).status_code
+        == 404
+    )
+
+
+def test_deadline_extension_through_the_api(api, team, make_process):
+    from tracker.services import approvals
+
+    process = make_process("umea")
+    approvals.decide(pending_request(process.id, team["head"]).id, team["head"], "approved")
+    db.session.commit()
+    staff = team["staff"]
+    detail = api.get(f"/processes/{process.id}", as_=staff).get_json()
+    deadline = next(d for d in detail["deadlines"] if d["status"] == "open")
+    due = clock.utcnow().date() + timedelta(days=60)
+    path = f"/processes/{process.id}/deadlines/{deadline['id']}/extensions"
+    r = api.post(
+        path, {"new_due": due.isoformat(), "reason": "", "version": detail["version"]}, as_=staff
+    )
+    assert r.status_code == 422
+    r = api.post(
+        path,
+        {"new_due": due.isoformat(), "reason": "Partner asked", "version": detail["version"]},
+        as_=staff,
+    )
+    assert r.status_code == 200, r.get_json()
+    moved = next(d for d in r.get_json()["deadlines"] if d["id"] == deadline["id"])
+    assert to_local(clock.utcnow()).date() < due
+    assert moved["due_dt"] != deadline["due_dt"]
+    assert moved["extensions"][0]["reason"] == "Partner asked"
+    assert moved["extensions"][0]["actor"]["id"] == staff.id
+    other = make_process("vilnius")
+    wrong = f"/processes/{other.id}/deadlines/{deadline['id']}/extensions"
+    assert (
+        api.post(wrong, {"new_due": due.isoformat(), "reason": "x"}, as_=staff).status_code == 404
+    )
+
+
+# --- a twinning from idea to active, by several people with their own tokens ------------------
+
+
+def decide_all(api, user, process_id, expected=1):
+    mine = api.get("/approvals", as_=user).get_json()
+    items = [a for a in mine["items"] if a["process_id"] == process_id]
+    assert len(items) == expected, (user.email, mine)
+    for item in items:
+        r = api.post(f"/approvals/{item['id']}/decision", {"decision": "approved"}, as_=user)
+        assert r.status_code == 200, r.get_json()
+    return r.get_json()["process"]
+
+
+def states(body):
+    return sorted(s["key"] for s in body["states"])
+
+
+def record(api, staff, process_id, path, body):
+    r = api.post(f"/processes/{process_id}/{path}", body, as_=staff)
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def test_a_twinning_from_idea_to_active_through_the_api(api, team):
+    staff = team["staff"]
+    today = to_local(clock.utcnow()).date()
+    created = api.post("/processes", {"kind": "twinning", "partner": "umea"}, as_=staff)
+    assert created.status_code == 201
+    pid = created.get_json()["id"]
+    assert created.headers["Location"].endswith(f"/api/v1/processes/{pid}")
+
+    assert states(decide_all(api, team["head"], pid)) == ["exploratory_contact"]
+    event = {"kind": "partner_reply", "outcome": "positive", "event_date": today.isoformat()}
+    assert states(record(api, staff, pid, "external-events", event)) == ["letter_of_intent"]
+    decide_all(api, team["mayor"], pid)
+    event = {"kind": "partner_loi_reply", "outcome": "positive", "event_date": today.isoformat()}
+    assert states(record(api, staff, pid, "external-events", event)) == ["drafting"]
+    decide_all(api, team["head"], pid)
+    decide_all(api, team["deputy"], pid)
+    decide_all(api, team["c1"], pid)
+    assert states(decide_all(api, team["c2"], pid)) == ["council_agenda"]
+    assert states(decide_all(api, team["president"], pid)) == ["council_decision"]
+
+    vote = {
+        "purpose": "approval",
+        "session_date": (today - timedelta(days=20)).isoformat(),
+        "posted_on": (today - timedelta(days=19)).isoformat(),
+        "decision_number": "214/2026",
+        "ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ",
+        "members": 41,
+        "present": 27,
+        "votes_for": 24,
+        "against": 1,
+        "abstain": 2,
+    }
+    body = record(api, staff, pid, "council-decisions", vote)
+    assert states(body) == ["ministry_review", "partner_approval"]
+    assert body["council_decisions"][0]["outcome"] == "approved"
+    event = {"kind": "ministry_decision", "outcome": "consent", "event_date": today.isoformat()}
+    record(api, staff, pid, "external-events", event)
+    event = {"kind": "partner_decision", "outcome": "approved", "event_date": today.isoformat()}
+    body = record(api, staff, pid, "external-events", event)
+    assert states(body) == ["ministry_consented", "partner_approved"]
+    flag = api.put(
+        f"/processes/{pid}/flags/final_text_agreed",
+        {"value": True, "version": body["version"]},
+        as_=staff,
+    )
+    assert states(flag.get_json()) == ["ready_to_sign"]
+
+    sign = {"date": today.isoformat(), "place": "home", "version": flag.get_json()["version"]}
+    r = api.post(f"/processes/{pid}/transitions/sign_phase_a", sign, as_=staff)
+    assert r.status_code == 200, r.get_json()
+    assert states(r.get_json()) == ["signed_phase_a"]
+    abroad = {"date": today.isoformat(), "place": "partner"}
+    refused = api.post(f"/processes/{pid}/transitions/sign_phase_b", abroad, as_=staff)
+    assert refused.status_code == 409
+    assert [x["code"] for x in error_of(refused)["details"]["reasons"]] == ["travel_missing"]
+    travel = {**vote, "purpose": "travel", "phase": "B", "decision_number": "215/2026"}
+    record(api, staff, pid, "council-decisions", travel)
+    r = api.post(f"/processes/{pid}/transitions/sign_phase_b", abroad, as_=staff)
+    assert r.status_code == 200, r.get_json()
+    final = api.get(f"/processes/{pid}", as_=team["viewer"]).get_json()
+    assert states(final) == ["active"]
+    assert final["signed_on"] == today.isoformat()
+    assert {h["action"] for h in final["history"]} >= {"process.transition", "approval.approved"}

@@ -1,0 +1,36 @@
+"""The OpenAPI document and "who am I"."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, jsonify
+from flask_login import current_user
+
+from ..domain.permissions import MATRIX
+from ..services.permissions import can
+from ..views.access import AUTHENTICATED, public, requires
+from . import bp
+from .spec import build_document, operation
+
+
+@bp.get("/openapi.json")
+@operation("This document (OpenAPI 3.1)", "OpenAPI", tags=("meta",), public=True)
+@public
+def openapi() -> Response:
+    return jsonify(build_document(current_app))
+
+
+@bp.get("/me")
+@operation("The token's user, roles and permitted actions", "Me", tags=("meta",))
+@requires(AUTHENTICATED)
+def me() -> Response:
+    user = current_user
+    return jsonify(
+        {
+            "id": user.id,
+            "name": user.name,
+            "email": user.email,
+            "language": user.language,
+            "roles": sorted(user.role_keys),
+            "permissions": sorted(a for a in MATRIX if can(user, a)),
+        }
+    )
