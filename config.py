@@ -77,6 +77,10 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     DEMO_ALLOWED = True
+    # Administrators must turn on the TOTP second factor before anything else.
+    REQUIRE_ADMIN_TOTP = _bool("REQUIRE_ADMIN_TOTP")
+    # Failed log-ins per client address per 15 minutes (per account: 100 per hour, fixed).
+    LOGIN_ADDRESS_LIMIT = int(os.environ.get("LOGIN_ADDRESS_LIMIT", "30"))
 
     @classmethod
     def validate(cls) -> None:

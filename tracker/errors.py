@@ -19,6 +19,10 @@ def _wants_json() -> bool:
 def handle_http(exc: HTTPException) -> tuple[object, int]:
     db.session.rollback()
     code = exc.code or 500
+    if code == 403:
+        from .views.access import record_denied
+
+        record_denied()
     if _wants_json():
         return {
             "error": {

@@ -3,19 +3,23 @@
 - ``get_id`` carries the user's session version: bumping it (logout, password
   change, deactivation) kills every session and remember-me cookie at once.
 - Idle (30 min) and absolute (12 h) timeouts are enforced on every request.
+- A session restored from the remember-me cookie starts fresh but is never
+  "recently authenticated": the password is asked before approving or voting.
+- An account that must change its password (or, when configured, an
+  administrator without a second factor) can do nothing else first.
 - Writing requests begin SQLite transactions with ``BEGIN IMMEDIATE``.
 - Security headers on every response; ``no-store`` on authenticated pages.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user, logout_user, user_loaded_from_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import clock
 from .db import write_intent
 from .extensions import db, login_manager
 from .models import User
@@ -45,21 +49,54 @@ def load_user(ident: str) -> User | None:
     return user
 
 
+def _now() -> int:
+    return int(clock.utcnow().timestamp())
+
+
 def start_session(user: User) -> None:
     """Called right after ``login_user``: stamp the login for the timeouts."""
-    now = int(time.time())
+    now = _now()
     session["login_at"] = now
     session["seen_at"] = now
     session["auth_at"] = now
 
 
+def _restored_from_cookie(sender: Flask, user: User) -> None:
+    """A new session from "remember me": timed like a login, but the password is not fresh."""
+    from .services import audit
+
+    now = _now()
+    session["login_at"] = now
+    session["seen_at"] = now
+    session["auth_at"] = 0
+    audit.record("login.remembered", user)
+    db.session.commit()
+
+
 def recently_authenticated() -> bool:
     """True when the password was given within the last 15 minutes."""
-    return int(time.time()) - int(session.get("auth_at", 0)) < REAUTH_SECONDS
+    return _now() - int(session.get("auth_at", 0)) < REAUTH_SECONDS
 
 
 def mark_reauthenticated() -> None:
-    session["auth_at"] = int(time.time())
+    session["auth_at"] = _now()
+
+
+# Pages an account that owes something (a new password, a second factor) may still reach.
+_ALWAYS = frozenset({"static", "auth.logout", "auth.language"})
+
+
+def _owed_step() -> str | None:
+    """The page the current user must complete before anything else, if any."""
+    if current_user.must_change_password:
+        return "account.password"
+    if (
+        current_app.config.get("REQUIRE_ADMIN_TOTP")
+        and current_user.has_role("admin")
+        and not current_user.totp_secret
+    ):
+        return "account.totp"
+    return None
 
 
 def _before_request() -> Response | None:
@@ -67,7 +104,7 @@ def _before_request() -> Response | None:
     client_ip.set(request.remote_addr or "")
     if not current_user.is_authenticated:
         return None
-    now = int(time.time())
+    now = _now()
     login_at = int(session.get("login_at", 0))
     seen_at = int(session.get("seen_at", 0))
     if now - login_at > ABSOLUTE_SECONDS or now - seen_at > IDLE_SECONDS:
@@ -78,6 +115,9 @@ def _before_request() -> Response | None:
             url_for("auth.login", next=request.full_path if request.method == "GET" else None)
         )  # type: ignore[return-value]
     session["seen_at"] = now
+    owed = _owed_step()
+    if owed is not None and request.endpoint not in _ALWAYS | {owed}:
+        return redirect(url_for(owed))  # type: ignore[return-value]
     return None
 
 
@@ -97,7 +137,24 @@ def _after_request(response: Response) -> Response:
 
 
 def _teardown(exc: BaseException | None) -> None:
+    """Forget the request's user and CSRF token even when ``g`` outlives the request.
+
+    ``g`` belongs to the application context, which a test (or a CLI command)
+    may keep across several requests: without this, one request's user could
+    answer for the next.
+    """
     write_intent.set(False)
+    g.pop("_login_user", None)
+    g.pop("csrf_token", None)
+
+
+def renew_session() -> None:
+    """Drop everything from the old session (fixation), keeping only the language."""
+    chosen = session.get("lang")
+    session.clear()
+    g.pop("csrf_token", None)  # bound to the old session
+    if chosen:
+        session["lang"] = chosen
 
 
 def init_app(app: Flask) -> None:
@@ -111,6 +168,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("PROXY_COUNT"):
         n = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    user_loaded_from_cookie.connect(_restored_from_cookie, app)
     app.before_request(_before_request)
     app.after_request(_after_request)
     app.teardown_request(_teardown)

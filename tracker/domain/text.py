@@ -195,6 +195,73 @@ REASONS: dict[str, dict[str, str]] = {
         "el": "Ο φάκελος άλλαξε στο μεταξύ — ανανεώστε τη σελίδα και δοκιμάστε ξανά.",
         "en": "The file changed meanwhile — refresh the page and try again.",
     },
+    # Accounts, delegations and administration.
+    "password_wrong": {
+        "el": "Ο τρέχων κωδικός δεν είναι σωστός.",
+        "en": "The current password is not correct.",
+    },
+    "password_same": {
+        "el": "Ο νέος κωδικός πρέπει να διαφέρει από τον τρέχοντα.",
+        "en": "The new password must differ from the current one.",
+    },
+    "link_invalid": {
+        "el": "Ο σύνδεσμος δεν ισχύει, έχει λήξει ή έχει ήδη χρησιμοποιηθεί· ζητήστε νέο.",
+        "en": "This link is not valid, has expired or was already used; ask for a new one.",
+    },
+    "totp_wrong": {
+        "el": "Ο κωδικός επιβεβαίωσης δεν είναι σωστός.",
+        "en": "The verification code is not correct.",
+    },
+    "totp_enabled": {
+        "el": "Ο δεύτερος παράγοντας είναι ήδη ενεργός.",
+        "en": "The second factor is already on.",
+    },
+    "last_admin": {
+        "el": "Πρέπει να παραμείνει τουλάχιστον ένας ενεργός διαχειριστής.",
+        "en": "At least one active administrator must remain.",
+    },
+    "not_self": {
+        "el": "Δεν μπορείτε να το κάνετε στον δικό σας λογαριασμό.",
+        "en": "You cannot do this to your own account.",
+    },
+    "delegation_self": {
+        "el": "Δεν μπορείτε να ορίσετε τον εαυτό σας ως αναπληρωτή.",
+        "en": "You cannot name yourself as the substitute.",
+    },
+    "delegation_substitute": {
+        "el": "Ο/Η αναπληρωτής/τρια πρέπει να είναι ενεργός/ή συνάδελφος που μπορεί να εγκρίνει.",
+        "en": "The substitute must be an active colleague who can approve.",
+    },
+    "delegation_not_approver": {
+        "el": "Ο/Η {name} δεν εγκρίνει τίποτα και δεν χρειάζεται αναπληρωτή.",
+        "en": "{name} approves nothing and needs no substitute.",
+    },
+    "delegation_overlap": {
+        "el": "Υπάρχει ήδη αναπλήρωση από {start} έως {end}.",
+        "en": "There is already a substitute from {start} to {end}.",
+    },
+    "delegation_past": {
+        "el": "Η ημερομηνία λήξης έχει ήδη περάσει.",
+        "en": "The end date is already in the past.",
+    },
+    "delegation_cancelled": {
+        "el": "Η αναπλήρωση έχει ήδη ακυρωθεί ή λήξει.",
+        "en": "This delegation is already cancelled or over.",
+    },
+    "workflow_changed": {
+        "el": "Οι ρυθμίσεις της ροής άλλαξαν στο μεταξύ (τώρα έκδοση {version}) — "
+        "ανανεώστε τη σελίδα και δοκιμάστε ξανά.",
+        "en": "The workflow settings changed meanwhile (now version {version}) — "
+        "refresh the page and try again.",
+    },
+    "setting_invalid": {
+        "el": "Μη έγκυρη ρύθμιση: {detail}",
+        "en": "Invalid setting: {detail}",
+    },
+    "terminal_no_settings": {
+        "el": "Μια τελική κατάσταση δεν έχει προθεσμία ούτε εγκρίσεις.",
+        "en": "A final state has no deadline or approvals.",
+    },
 }
 
 

@@ -6,7 +6,7 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import approvals, auth, dashboard, processes
+    from . import account, admin, approvals, auth, dashboard, processes
 
-    for module in (auth, dashboard, processes, approvals):
+    for module in (auth, dashboard, processes, approvals, account, admin):
         app.register_blueprint(module.bp)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import Any, Callable, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from flask import flash
 from flask_babel import get_locale
@@ -49,14 +49,22 @@ def show_error(exc: ServiceError, form: FlaskForm | None = None) -> None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only same-site relative paths: no scheme, no host, no backslash tricks."""
+    """Only same-site relative paths: no scheme, no host, no backslash tricks.
+
+    The checks run on the text as given and after percent-decoding it (up to
+    three times), so ``/%2F%2Fevil.example`` and ``/%5Cevil`` are refused too.
+    """
     if not target or len(target) > 2000:
         return None
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+    if any(ord(c) < 32 or ord(c) == 127 or c.isspace() for c in target):
         return None
-    if any(ord(c) < 32 or c.isspace() for c in target):
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return None
+    decoded = [target]
+    for _ in range(3):
+        decoded.append(unquote(decoded[-1]))
+    for text in decoded:
+        if not text.startswith("/") or text.startswith("//") or "\\" in text:
+            return None
+        parts = urlsplit(text.strip())
+        if parts.scheme or parts.netloc:
+            return None
     return target
