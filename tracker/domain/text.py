@@ -195,6 +195,40 @@ REASONS: dict[str, dict[str, str]] = {
         "el": "Ο φάκελος άλλαξε στο μεταξύ — ανανεώστε τη σελίδα και δοκιμάστε ξανά.",
         "en": "The file changed meanwhile — refresh the page and try again.",
     },
+    # Screens: documents, partners and record forms.
+    "file_type": {
+        "el": "Γίνονται δεκτά μόνο αρχεία PDF, DOCX, ODT, PNG ή JPEG.",
+        "en": "Only PDF, DOCX, ODT, PNG or JPEG files are accepted.",
+    },
+    "file_mismatch": {
+        "el": "Το περιεχόμενο του αρχείου δεν είναι {ext} (ίσως μετονομάστηκε).",
+        "en": "The file's content is not {ext} (it may have been renamed).",
+    },
+    "file_empty": {"el": "Το αρχείο είναι κενό.", "en": "The file is empty."},
+    "file_too_large": {
+        "el": "Το αρχείο είναι μεγαλύτερο από {mb} MB.",
+        "en": "The file is larger than {mb} MB.",
+    },
+    "country_code": {
+        "el": "Δύο κεφαλαία λατινικά γράμματα (ISO 3166), π.χ. IT.",
+        "en": "Two capital Latin letters (ISO 3166), e.g. IT.",
+    },
+    "timezone_unknown": {
+        "el": "Άγνωστη ζώνη ώρας (π.χ. Europe/Rome).",
+        "en": "Unknown time zone (e.g. Europe/Rome).",
+    },
+    "url_scheme": {
+        "el": "Μόνο διευθύνσεις που αρχίζουν με http:// ή https://.",
+        "en": "Only addresses starting with http:// or https://.",
+    },
+    "successor_invalid": {
+        "el": "Ο διάδοχος πρέπει να είναι άλλη αρχή, όχι ο ίδιος ο εταίρος ή ο Δήμος μας.",
+        "en": "The successor must be another authority, not the partner itself or our municipality.",
+    },
+    "successor_cycle": {
+        "el": "Η {name} έχει ήδη ως διάδοχο αυτή την αρχή.",
+        "en": "{name} already has this authority as its successor.",
+    },
     # Accounts, delegations and administration.
     "password_wrong": {
         "el": "Ο τρέχων κωδικός δεν είναι σωστός.",

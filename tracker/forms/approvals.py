@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, RadioField, SubmitField, TextAreaField
+from wtforms import PasswordField, RadioField, SelectChoice, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 
@@ -12,9 +12,9 @@ class DecisionForm(FlaskForm):
     decision = RadioField(
         _l("Decision"),
         choices=[
-            ("approved", _l("Approve")),
-            ("sent_back", _l("Send back")),
-            ("rejected", _l("Reject")),
+            SelectChoice("approved", _l("Approve")),
+            SelectChoice("sent_back", _l("Send back")),
+            SelectChoice("rejected", _l("Reject")),
         ],
         validators=[InputRequired()],
     )

@@ -1,11 +1,25 @@
-"""Forms that move a file."""
+"""Forms that open and move a file, confirm a condition, or comment on it."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, SubmitField
-from wtforms.validators import InputRequired, Optional
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, Optional
+
+
+def _strip(value: str | None) -> str | None:
+    return value.strip() if isinstance(value, str) else value
 
 
 class TransitionForm(FlaskForm):
@@ -16,8 +30,42 @@ class TransitionForm(FlaskForm):
     date = DateField(_l("Date"), validators=[Optional()])
     place = RadioField(
         _l("Where"),
-        choices=[("home", _l("In Marousi")), ("partner", _l("In the partner city"))],
+        choices=[
+            SelectChoice("home", _l("In Marousi")),
+            SelectChoice("partner", _l("In the partner city")),
+        ],
         validators=[Optional()],
     )
-    successor = SelectField(_l("Successor authority"), coerce=str, validators=[Optional()])
+    successor = SelectField(
+        _l("Successor authority"), coerce=str, validators=[Optional()], validate_choice=False
+    )
     submit = SubmitField(_l("Go"))
+
+
+class NewProcessForm(FlaskForm):
+    """A new file: which kind of agreement, with whom, and where the idea came from."""
+
+    kind = SelectField(_l("Kind of agreement"), validators=[InputRequired()])
+    partner = SelectField(_l("Partner authority"), coerce=int, validators=[InputRequired()])
+    title = StringField(
+        _l("Title (optional)"), validators=[Optional(), Length(max=200)], filters=[_strip]
+    )
+    source = StringField(
+        _l("Where the proposal came from"),
+        validators=[Optional(), Length(max=200)],
+        filters=[_strip],
+    )
+    summary = TextAreaField(_l("Summary"), validators=[Optional(), Length(max=4000)])
+    submit = SubmitField(_l("Open the file"))
+
+
+class FlagForm(FlaskForm):
+    """Confirm or withdraw "final text agreed", tied to the version the user saw."""
+
+    version = IntegerField(validators=[InputRequired()])
+    value = HiddenField(validators=[InputRequired()])
+
+
+class CommentForm(FlaskForm):
+    body = TextAreaField(_l("Comment"), validators=[InputRequired(), Length(max=4000)])
+    submit = SubmitField(_l("Add comment"))

@@ -1,17 +1,91 @@
-"""Read models for screens and reports, built in a fixed number of queries."""
+"""Read models for screens and reports, each built in a fixed number of queries.
+
+The dashboard, the calendar and the status report load every file at once
+with a handful of set-based queries (never one per file), so the page costs
+the same with ten files or five hundred.
+"""
 
 from __future__ import annotations
 
+import calendar as cal
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from typing import Any, Mapping, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
-from ..domain.engine import progress
+from ..domain import approvals as policy
+from ..domain import engine
+from ..domain.calendar import local_to_utc, to_local
+from ..domain.definitions import TransitionDef, WorkflowDef
+from ..domain.diagram import Diagram, layout
+from ..domain.text import Reason, pick
 from ..extensions import db
-from ..models import ApprovalRequest, Deadline, Process, Step, User
+from ..models import (
+    ApprovalRequest,
+    AuditLog,
+    Authority,
+    Comment,
+    CouncilDecision,
+    Deadline,
+    DeadlineExtension,
+    Document,
+    ExternalEvent,
+    Process,
+    Reminder,
+    Step,
+    User,
+    WorkflowVersion,
+)
+
+T = Mapping[str, str]
+
+MINISTRY: T = {"el": "Υπουργείο Εσωτερικών", "en": "Ministry of Interior"}
+COUNCIL: T = {"el": "Δημοτικό Συμβούλιο", "en": "Municipal council"}
+SUPERVISOR: T = {"el": "Εποπτεύουσα αρχή", "en": "Supervising authority"}
+
+#: Reasons that mean "stuck until something changes", not just "waiting for the next step".
+BLOCKING = frozenset(
+    {
+        "approval_rejected",
+        "no_approvers",
+        "appeal_window_open",
+        "appeal_window_missing",
+        "appeal_pending",
+        "appeal_upheld",
+        "council_outcome",
+    }
+)
+SOON_DAYS = 7
+URGENCY_ORDER = {"overdue": 0, "soon": 1, "later": 2, "none": 3}
+
+
+def urgency(due: datetime | None, now: datetime) -> str:
+    """overdue / soon (within a week) / later / none — the deadline chip's colour."""
+    if due is None:
+        return "none"
+    if due < now:
+        return "overdue"
+    if due - now < timedelta(days=SOON_DAYS):
+        return "soon"
+    return "later"
+
+
+# --------------------------------------------------------------------------- dashboard
+
+
+@dataclass
+class Filters:
+    """The dashboard's GET form, already validated."""
+
+    kind: str = ""
+    state: str = ""
+    country: str = ""
+    overdue: bool = False
+    mine: bool = False
 
 
 @dataclass
@@ -20,70 +94,274 @@ class DashboardRow:
     states: list[str]
     progress: float
     next_due: datetime | None
+    due_state: str | None = None
     waiting_on_me: int = 0
     urgency: str = "none"
-    extra: dict[str, object] = field(default_factory=dict)
+    since: datetime | None = None
+    who: list[str] = field(default_factory=list)
 
 
-def _urgency(due: datetime | None, now: datetime) -> str:
-    if due is None:
-        return "none"
-    if due < now:
-        return "overdue"
-    if (due - now).days < 7:
-        return "soon"
-    return "later"
+@dataclass
+class Dashboard:
+    rows: list[DashboardRow]
+    total: int
+    overdue: int
+    soon: int
+    mine: int
+    kinds: list[tuple[str, str]]
+    states: list[tuple[str, str]]
+    countries: list[str]
+    filters: Filters
+
+    @property
+    def filtered(self) -> bool:
+        return self.filters != Filters()
 
 
-def dashboard_rows(user: User) -> list[DashboardRow]:
-    """Every file with states, progress and next deadline, most urgent first (4 queries)."""
+@dataclass(frozen=True)
+class _Ask:
+    """An approval request of a current round, as the dashboard needs it."""
+
+    process_id: int
+    state: str
+    group: int
+    status: str
+    approver_id: int
+    name: str
+
+
+def _current_asks() -> list[_Ask]:
+    rows = db.session.execute(
+        sa.select(
+            ApprovalRequest.process_id,
+            ApprovalRequest.state,
+            ApprovalRequest.group_index,
+            ApprovalRequest.status,
+            ApprovalRequest.approver_id,
+            User.name,
+        )
+        .join(Step, Step.id == ApprovalRequest.step_id)
+        .join(User, User.id == ApprovalRequest.approver_id)
+        .where(
+            Step.status == "open",
+            Step.round == ApprovalRequest.round,
+            ApprovalRequest.status != "void",
+        )
+        .order_by(ApprovalRequest.id)
+    )
+    return [_Ask(*r) for r in rows]
+
+
+def waiting_approvers(defn: WorkflowDef, state: str, asks: list[_Ask]) -> list[_Ask]:
+    """Pending approvers of ``state`` whose group may decide now (ordered groups wait)."""
+    spec = defn.states[state].approval
+    if spec is None:
+        return []
+    votes = [policy.Vote(a.approver_id, a.group, a.status) for a in asks]  # type: ignore[arg-type]
+    if policy.evaluate(spec, votes) != "pending":
+        return []
+    groups = policy.open_groups(spec, votes)
+    return [a for a in asks if a.status == "pending" and a.group in groups]
+
+
+def _outside_actors(defn: WorkflowDef, state: str, partner: Authority, lang: str) -> list[str]:
+    """Who outside the system must act for the file to leave ``state``.
+
+    Only transitions that start from ``state`` alone count: a join (such as
+    "ready to sign", waiting on two branches) says nothing about who acts here.
+    """
+    found: list[str] = []
+    for t in defn.transitions.values():
+        if t.style != "primary" or [p.state for p in t.source] != [state]:
+            continue
+        for g in t.guards:
+            if g.name == "external":
+                event = str(g.params.get("event", ""))
+                if event.startswith("partner"):
+                    found.append(partner.name(lang))
+                elif event == "ministry_decision":
+                    found.append(pick(MINISTRY, lang))
+                elif event == "appeal":
+                    found.append(pick(SUPERVISOR, lang))
+            elif g.name == "council":
+                found.append(pick(COUNCIL, lang))
+    return list(dict.fromkeys(found))
+
+
+def _joins_only(defn: WorkflowDef, state: str) -> bool:
+    """Whether ``state`` is only left together with other states (it waits for a branch)."""
+    ways = [t for t in defn.transitions.values() if any(p.state == state for p in t.source)]
+    primary = [t for t in ways if t.style == "primary"]
+    return bool(primary) and all(len(t.source) > 1 and t.match == "all" for t in primary)
+
+
+def who_acts(
+    process: Process, state: str, asks: list[_Ask], lang: str, owner: User | None
+) -> list[str]:
+    """Names of whoever the file waits on in ``state``: approvers, outsiders, or its owner."""
+    defn = process.definition
+    if defn.states[state].terminal or _joins_only(defn, state):
+        return []
+    names = [a.name for a in waiting_approvers(defn, state, asks)]
+    names += _outside_actors(defn, state, process.partner, lang)
+    if not names and owner is not None:
+        names.append(owner.name)
+    return list(dict.fromkeys(names))
+
+
+def dashboard(user: User, filters: Filters, lang: str) -> Dashboard:
+    """Every file with its states, progress, next deadline and who must act (5 queries)."""
     now = clock.utcnow()
-    processes = list(db.session.scalars(sa.select(Process).order_by(Process.id)))
-    states: dict[int, list[str]] = defaultdict(list)
-    for pid, state in db.session.execute(
-        sa.select(Step.process_id, Step.state).where(Step.status == "open").order_by(Step.id)
+    stmt = sa.select(Process).options(joinedload(Process.owner)).order_by(Process.id)
+    processes = list(db.session.scalars(stmt).unique())
+    steps: dict[int, list[Step]] = defaultdict(list)
+    for step in db.session.scalars(sa.select(Step).where(Step.status == "open").order_by(Step.id)):
+        steps[step.process_id].append(step)
+    deadlines: dict[int, Deadline] = {}
+    for d in db.session.scalars(
+        sa.select(Deadline).where(Deadline.status == "open").order_by(Deadline.due_dt)
     ):
-        states[pid].append(state)
-    due = dict(
-        db.session.execute(
-            sa.select(Deadline.process_id, sa.func.min(Deadline.due_dt))
-            .where(Deadline.status == "open")
-            .group_by(Deadline.process_id)
-        ).all()
-    )
-    mine = dict(
-        db.session.execute(
-            sa.select(ApprovalRequest.process_id, sa.func.count())
-            .join(Step, Step.id == ApprovalRequest.step_id)
-            .where(
-                ApprovalRequest.approver_id == user.id,
-                ApprovalRequest.status == "pending",
-                Step.status == "open",
-                Step.round == ApprovalRequest.round,
-            )
-            .group_by(ApprovalRequest.process_id)
-        ).all()
-    )
-    rows = []
+        deadlines.setdefault(d.process_id, d)
+    asks: dict[tuple[int, str], list[_Ask]] = defaultdict(list)
+    for ask in _current_asks():
+        asks[(ask.process_id, ask.state)].append(ask)
+
+    rows: list[DashboardRow] = []
     for p in processes:
-        active = frozenset(states.get(p.id, []))
-        next_due = due.get(p.id)
+        open_steps = steps.get(p.id, [])
+        active = frozenset(s.state for s in open_steps)
+        due = deadlines.get(p.id)
+        who: list[str] = []
+        mine = 0
+        for s in open_steps:
+            here = asks.get((p.id, s.state), [])
+            who += who_acts(p, s.state, here, lang, p.owner)
+            mine += sum(
+                a.approver_id == user.id for a in waiting_approvers(p.definition, s.state, here)
+            )
         rows.append(
             DashboardRow(
                 process=p,
-                states=sorted(active),
-                progress=progress(p.definition, active) if active else 0.0,
-                next_due=next_due,
-                waiting_on_me=int(mine.get(p.id, 0)),
-                urgency=_urgency(next_due, now),
+                states=[s.state for s in open_steps],
+                progress=engine.progress(p.definition, active) if active else 0.0,
+                next_due=due.due_dt if due else None,
+                due_state=(due.state or due.kind) if due else None,
+                waiting_on_me=mine,
+                urgency=urgency(due.due_dt if due else None, now),
+                since=min((s.entered_dt for s in open_steps), default=None),
+                who=list(dict.fromkeys(who or _fallback(p, active))),
             )
         )
-    order = {"overdue": 0, "soon": 1, "later": 2, "none": 3}
-    far = datetime.max.replace(tzinfo=now.tzinfo)
     rows.sort(
-        key=lambda r: (r.process.is_closed, order[r.urgency], r.next_due or far, r.process.id)
+        key=lambda r: (
+            r.process.is_closed,
+            URGENCY_ORDER[r.urgency],
+            -r.waiting_on_me,
+            r.next_due or datetime.max.replace(tzinfo=now.tzinfo),
+            r.process.id,
+        )
     )
-    return rows
+    kinds, states = _kinds(processes, lang), _states(processes, lang)
+    countries = sorted({p.partner.country for p in processes})
+    filters = Filters(  # only offered values count; anything else is ignored, never an error
+        kind=filters.kind if filters.kind in dict(kinds) else "",
+        state=filters.state if filters.state in dict(states) else "",
+        country=filters.country if filters.country in countries else "",
+        overdue=filters.overdue,
+        mine=filters.mine,
+    )
+    return Dashboard(
+        rows=[r for r in rows if _matches(r, filters)],
+        total=len(rows),
+        overdue=sum(r.urgency == "overdue" for r in rows),
+        soon=sum(r.urgency == "soon" for r in rows),
+        mine=sum(1 for r in rows if r.waiting_on_me),
+        kinds=kinds,
+        states=states,
+        countries=countries,
+        filters=filters,
+    )
+
+
+def _fallback(process: Process, active: frozenset[str]) -> list[str]:
+    """Branches all waiting on each other: the owner is the one to look."""
+    if process.is_closed or not active or process.owner is None:
+        return []
+    return [process.owner.name]
+
+
+def dashboard_rows(user: User) -> list[DashboardRow]:
+    """Every file, most urgent first (the command line's ``list``)."""
+    return dashboard(user, Filters(), "en").rows
+
+
+def _matches(row: DashboardRow, f: Filters) -> bool:
+    p = row.process
+    return (
+        (not f.kind or p.kind == f.kind)
+        and (not f.state or f.state in row.states)
+        and (not f.country or p.partner.country == f.country)
+        and (not f.overdue or row.urgency == "overdue")
+        and (not f.mine or row.waiting_on_me > 0)
+    )
+
+
+def _kinds(processes: list[Process], lang: str) -> list[tuple[str, str]]:
+    found = {p.kind: pick(p.definition.title, lang) for p in processes}
+    return sorted(found.items(), key=lambda kv: kv[1])
+
+
+def _states(processes: list[Process], lang: str) -> list[tuple[str, str]]:
+    """Every state of the workflows in use, in workflow order, each once."""
+    seen: dict[str, str] = {}
+    for defn in {p.workflow_id: p.definition for p in processes}.values():
+        for key, sdef in defn.states.items():
+            seen.setdefault(key, pick(sdef.title, lang))
+    return list(seen.items())
+
+
+# --------------------------------------------------------------------------- process page
+
+
+@dataclass
+class Need:
+    """One way forward from a current state and what it still waits for."""
+
+    state: str
+    transition: TransitionDef
+    reasons: list[Reason]
+    records: list[dict[str, str]]
+
+    @property
+    def ready(self) -> bool:
+        return not self.reasons
+
+
+@dataclass
+class Check:
+    """One condition of the road to signing: met or not, and why not."""
+
+    label: T
+    met: bool
+    reasons: list[Reason]
+
+
+@dataclass
+class RequestRound:
+    """One round of a step's approvals; ``superseded`` when sent back and voted again."""
+
+    state: str
+    round: int
+    current: bool
+    superseded: bool
+    requests: list[ApprovalRequest]
+
+
+@dataclass
+class DeadlineView:
+    deadline: Deadline
+    urgency: str
+    reminders: list[Reminder]
 
 
 @dataclass
@@ -91,39 +369,149 @@ class ProcessPage:
     """Everything the file's page shows, loaded at once."""
 
     active: list[str]
-    actions: list[object]
-    requests: list[ApprovalRequest]
-    deadlines: list[Deadline]
+    actions: list[Any]
+    needs: list[Need]
+    checklist: list[Check]
+    rounds: list[RequestRound]
+    deadlines: list[DeadlineView]
     steps: list[Step]
-    council: list[object]
-    events: list[object]
-    history: list[object]
-    comments: list[object]
-    documents: list[object]
+    council: list[CouncilDecision]
+    appeal: Deadline | None
+    events: list[ExternalEvent]
+    history: list[AuditLog]
+    comments: list[Comment]
+    documents: list[Document]
     progress: float
-    signing_notes: dict[str, list[object]]
+    signing_notes: dict[str, list[Reason]]
+    diagram: Diagram
+    status: dict[str, str]
+    taken: set[str]
+    who: list[str]
+    flags: dict[str, bool]
 
 
-def process_page(process: Process, user: User) -> ProcessPage:
-    from ..models import AuditLog, Comment, CouncilDecision, Document, ExternalEvent
+def _records_for(t: TransitionDef, flags: Mapping[str, bool]) -> list[dict[str, str]]:
+    """Which record form would satisfy each guard of ``t`` (links next to the reasons)."""
+    out: list[dict[str, str]] = []
+    for g in t.guards:
+        if g.name == "external":
+            out.append({"form": "external", "kind": str(g.params["event"])})
+        elif g.name == "council":
+            out.append({"form": "council", "purpose": str(g.params.get("purpose", "approval"))})
+        elif g.name == "flag" and g.params.get("flag") == "final_text_agreed":
+            out.append({"form": "flag", "flag": "final_text_agreed"})
+        elif g.name == "appeal_window_closed":
+            out.append({"form": "external", "kind": "appeal"})
+        elif g.name == "travel_if_abroad" and flags.get("partner_abroad"):
+            out.append({"form": "council", "purpose": "travel", "phase": str(g.params["phase"])})
+    return out
+
+
+def _needs(process: Process, facts: engine.Facts) -> list[Need]:
+    """For each current state, its forward ways out with what each still needs."""
+    from .processes import SYSTEM_ROLES, _names
+
+    defn = process.definition
+    names = cast(Mapping[str, Mapping[str, Any]], _names(process))
+    needs = []
+    for t in engine.candidates(defn, facts):
+        if t.style != "primary":
+            continue
+        reasons = engine.check(defn, facts, t.key, SYSTEM_ROLES, None, names)
+        state = next(p.state for p in t.source if p.state in facts.active)
+        needs.append(Need(state, t, reasons, _records_for(t, facts.flags)))
+    return needs
+
+
+def _checklist(process: Process, facts: engine.Facts, entered: set[str]) -> list[Check]:
+    """The conditions of the move into "ready to sign", each on its own, until it happens."""
+    defn = process.definition
+    into = [
+        t for t in defn.transitions.values() if any(p.state == "ready_to_sign" for p in t.target)
+    ]
+    if not into or "ready_to_sign" in entered or process.is_closed:
+        return []
+    t = into[0]
+    checks: list[Check] = []
+    for place in t.source:
+        if place.applies(facts.flags):
+            done = place.state in entered
+            checks.append(Check(defn.states[place.state].title, done, []))
+    for g in t.guards:
+        reasons = engine.GUARD_FUNCTIONS[g.name](defn, t, facts, g, {})
+        checks.append(Check(_guard_label(g.name, g.params), not reasons, reasons))
+    return checks
+
+
+GUARD_LABELS: dict[str, T] = {
+    "appeal_window_closed": {
+        "el": "Η προθεσμία προσφυγής έληξε χωρίς προσφυγή",
+        "en": "Appeal window closed with no appeal",
+    },
+    "council": {"el": "Απόφαση Δημοτικού Συμβουλίου", "en": "Council decision"},
+    "approvals": {"el": "Εγκρίσεις", "en": "Approvals"},
+    "travel_if_abroad": {"el": "Απόφαση μετάβασης", "en": "Travel decision"},
+}
+
+
+def _guard_label(name: str, params: Mapping[str, Any]) -> T:
+    from ..domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, FLAG_TITLES
+
+    if name == "flag":
+        return FLAG_TITLES.get(str(params.get("flag")), {"el": name, "en": name})
+    if name == "external":
+        return EXTERNAL_EVENTS.get(str(params.get("event")), {"el": name, "en": name})
+    if name == "council":
+        purpose = COUNCIL_PURPOSES.get(str(params.get("purpose")), {"el": "", "en": ""})
+        return {lang: f"{GUARD_LABELS['council'][lang]}: {purpose[lang]}" for lang in ("el", "en")}
+    return GUARD_LABELS.get(name, {"el": name, "en": name})
+
+
+def _status(
+    defn: WorkflowDef, steps: list[Step], needs: list[Need], active: set[str]
+) -> dict[str, str]:
+    """done / current / blocked / future per state, for the diagram and its text list."""
+    done = {s.state for s in steps if s.status != "open"}
+    status = {}
+    for key in defn.states:
+        if key in active:
+            ways = [n for n in needs if n.state == key and n.transition.style == "primary"]
+            stuck = bool(ways) and all(any(r.code in BLOCKING for r in n.reasons) for n in ways)
+            status[key] = "blocked" if stuck else "current"
+        elif key in done:
+            status[key] = "done"
+        else:
+            status[key] = "future"
+    return status
+
+
+_LAYOUTS: dict[tuple[int, str], Diagram] = {}
+
+
+def diagram_for(workflow: WorkflowVersion, lang: str) -> Diagram:
+    """Layouts never change for a stored version: compute once per version and language."""
+    key = (workflow.id, lang)
+    if key not in _LAYOUTS:
+        _LAYOUTS[key] = layout(workflow.definition, lang)
+    return _LAYOUTS[key]
+
+
+def process_page(process: Process, user: User, lang: str = "el") -> ProcessPage:
+    """The file with its workflow picture, what it waits for, and its whole record."""
     from . import processes as svc
 
+    pid = process.id
     steps = list(
-        db.session.scalars(sa.select(Step).where(Step.process_id == process.id).order_by(Step.id))
+        db.session.scalars(sa.select(Step).where(Step.process_id == pid).order_by(Step.id))
     )
     open_steps = [s for s in steps if s.status == "open"]
     active = [s.state for s in open_steps]
-    rounds = {s.id: s.round for s in open_steps}
-    requests = [
-        r
-        for r in db.session.scalars(
-            sa.select(ApprovalRequest)
-            .where(ApprovalRequest.process_id == process.id)
-            .order_by(ApprovalRequest.id)
-        )
-        if rounds.get(r.step_id) == r.round
+    facts = svc.facts_for(process)
+    actions = [
+        a
+        for a in svc.available_actions(process, user)
+        if not a.transition.auto and not any(r.code == "not_permitted" for r in a.reasons)
     ]
-    actions = svc.available_actions(process, user)
     signing_notes = {
         a.transition.key: svc.check(
             process, a.transition.key, user, {"place": "partner", "date": "x"}
@@ -131,31 +519,354 @@ def process_page(process: Process, user: User) -> ProcessPage:
         for a in actions
         if "place" in a.transition.inputs
     }
-
-    def rows(model: type, order: object) -> list[object]:
-        return list(
-            db.session.scalars(
-                sa.select(model).where(model.process_id == process.id).order_by(order)
-            )  # type: ignore[attr-defined]
+    needs = _needs(process, facts)
+    entered = {s.state for s in steps}
+    requests = list(
+        db.session.scalars(
+            sa.select(ApprovalRequest)
+            .where(ApprovalRequest.process_id == pid)
+            .options(joinedload(ApprovalRequest.on_behalf_of))
+            .order_by(ApprovalRequest.step_id, ApprovalRequest.round, ApprovalRequest.id)
+        ).unique()
+    )
+    deadlines = list(
+        db.session.scalars(
+            sa.select(Deadline)
+            .where(Deadline.process_id == pid, Deadline.status != "cancelled")
+            .options(selectinload(Deadline.extensions).joinedload(DeadlineExtension.actor))
+            .order_by(Deadline.status != "open", Deadline.due_dt)
         )
-
+    )
+    reminders: dict[int, list[Reminder]] = defaultdict(list)
+    for r in db.session.scalars(
+        sa.select(Reminder)
+        .join(Deadline, Deadline.id == Reminder.deadline_id)
+        .where(Deadline.process_id == pid, Reminder.status != "cancelled")
+        .order_by(Reminder.fire_dt)
+    ):
+        reminders[r.deadline_id].append(r)
+    now = clock.utcnow()
+    appeal = next((d for d in deadlines if d.kind == "appeal"), None)
+    owner = db.session.get(User, process.owner_id) if process.owner_id else None
+    all_asks = [
+        _Ask(r.process_id, r.state, r.group_index, r.status, r.approver_id, r.approver.name)
+        for r in requests
+        if r.status != "void" and any(s.id == r.step_id and s.round == r.round for s in open_steps)
+    ]
+    who: list[str] = []
+    for state in active:
+        who += who_acts(process, state, [a for a in all_asks if a.state == state], lang, owner)
+    if not who and owner is not None and not process.is_closed:
+        who = [owner.name]
     return ProcessPage(
         active=active,
-        actions=list(actions),
-        requests=requests,
-        deadlines=list(
-            db.session.scalars(
-                sa.select(Deadline)
-                .where(Deadline.process_id == process.id)
-                .order_by(Deadline.status != "open", Deadline.due_dt)
+        actions=actions,
+        needs=needs,
+        checklist=_checklist(process, facts, entered),
+        rounds=_rounds(requests, steps),
+        deadlines=[
+            DeadlineView(
+                d, urgency(d.due_dt, now) if d.status == "open" else "none", reminders[d.id]
             )
-        ),
+            for d in deadlines
+        ],
         steps=steps,
-        council=rows(CouncilDecision, CouncilDecision.id),
-        events=rows(ExternalEvent, ExternalEvent.id),
-        history=rows(AuditLog, AuditLog.id.desc()),
-        comments=rows(Comment, Comment.id),
-        documents=rows(Document, Document.id),
-        progress=progress(process.definition, frozenset(active)) if active else 0.0,
+        council=_rows(CouncilDecision, pid),
+        appeal=appeal,
+        events=_rows(ExternalEvent, pid),
+        history=list(
+            db.session.scalars(
+                sa.select(AuditLog)
+                .where(AuditLog.process_id == pid)
+                .options(joinedload(AuditLog.on_behalf_of))
+                .order_by(AuditLog.id.desc())
+            ).unique()
+        ),
+        comments=_rows(Comment, pid),
+        documents=list(
+            db.session.scalars(
+                sa.select(Document)
+                .where(Document.process_id == pid)
+                .options(joinedload(Document.uploaded_by))
+                .order_by(Document.id.desc())
+            ).unique()
+        ),
+        progress=engine.progress(process.definition, frozenset(active)) if active else 0.0,
         signing_notes={k: v for k, v in signing_notes.items() if v},
+        diagram=diagram_for(process.workflow, lang),
+        status=_status(process.definition, steps, needs, set(active)),
+        taken={s.entered_by_transition for s in steps if s.entered_by_transition},
+        who=list(dict.fromkeys(who)),
+        flags=dict(facts.flags),
+    )
+
+
+def _rows(model: Any, process_id: int) -> list[Any]:
+    return list(
+        db.session.scalars(
+            sa.select(model).where(model.process_id == process_id).order_by(model.id)
+        ).unique()
+    )
+
+
+def _rounds(requests: list[ApprovalRequest], steps: list[Step]) -> list[RequestRound]:
+    """Requests grouped by step and round, newest first; only open steps' last round is live."""
+    by_step = {s.id: s for s in steps}
+    grouped: dict[tuple[int, int], list[ApprovalRequest]] = defaultdict(list)
+    for r in requests:
+        grouped[(r.step_id, r.round)].append(r)
+    rounds = []
+    for (step_id, number), rows in grouped.items():
+        step = by_step[step_id]
+        live = step.status == "open" and step.round == number
+        later = any(k[0] == step_id and k[1] > number for k in grouped)
+        rounds.append(RequestRound(rows[0].state, number, live, later, rows))
+    rounds.sort(key=lambda rr: (not rr.current, -min(r.id for r in rr.requests)))
+    return rounds
+
+
+# --------------------------------------------------------------------------- calendar
+
+
+@dataclass
+class CalendarItem:
+    when: datetime | date
+    kind: str  # "deadline" | "ceremony"
+    process: Process
+    label: T
+    urgency: str = "none"
+    status: str = ""
+
+
+@dataclass
+class Month:
+    year: int
+    month: int
+    weeks: list[list[date | None]]
+    items: dict[date, list[CalendarItem]]
+    previous: date
+    next: date
+    today: date
+
+
+def month(year: int, month_: int) -> Month:
+    """Deadlines and signing ceremonies of one Europe/Athens month (2 queries)."""
+    first = date(year, month_, 1)
+    last = date(year, month_, cal.monthrange(year, month_)[1])
+    start = local_to_utc(first, time(0, 0))
+    end = local_to_utc(last + timedelta(days=1), time(0, 0))
+    now = clock.utcnow()
+    items: dict[date, list[CalendarItem]] = defaultdict(list)
+    for d in db.session.scalars(
+        sa.select(Deadline)
+        .join(Process, Process.id == Deadline.process_id)
+        .where(Deadline.status != "cancelled", Deadline.due_dt >= start, Deadline.due_dt < end)
+        .options(joinedload(Deadline.process))
+        .order_by(Deadline.due_dt)
+    ).unique():
+        defn = d.process.definition
+        label = (
+            defn.states[d.state].title
+            if d.state is not None and d.state in defn.states
+            else DEADLINE_KINDS[d.kind]
+        )
+        items[to_local(d.due_dt).date()].append(
+            CalendarItem(
+                d.due_dt,
+                "deadline",
+                d.process,
+                label,
+                urgency(d.due_dt, now) if d.status == "open" else "none",
+                d.status,
+            )
+        )
+    for e in db.session.scalars(
+        sa.select(ExternalEvent)
+        .where(
+            ExternalEvent.kind == "signing",
+            ExternalEvent.event_date >= first,
+            ExternalEvent.event_date <= last,
+        )
+        .order_by(ExternalEvent.event_date, ExternalEvent.id)
+    ):
+        process = db.session.get(Process, e.process_id)
+        assert process is not None
+        items[e.event_date].append(
+            CalendarItem(e.event_date, "ceremony", process, SIGNING_TITLES.get(e.outcome, SIGN))
+        )
+    weeks = [
+        [d if d.month == month_ else None for d in week]
+        for week in cal.Calendar(firstweekday=0).monthdatescalendar(year, month_)
+    ]
+    return Month(
+        year,
+        month_,
+        weeks,
+        dict(items),
+        (first - timedelta(days=1)).replace(day=1),
+        last + timedelta(days=1),
+        to_local(now).date(),
+    )
+
+
+SIGN: T = {"el": "Τελετή υπογραφής", "en": "Signing ceremony"}
+SIGNING_TITLES: dict[str, T] = {
+    "A": {"el": "Τελετή υπογραφής (φάση Α)", "en": "Signing ceremony (phase A)"},
+    "B": {"el": "Τελετή υπογραφής (φάση Β)", "en": "Signing ceremony (phase B)"},
+    "joint": {"el": "Κοινή τελετή υπογραφής", "en": "Joint signing ceremony"},
+}
+DEADLINE_KINDS: dict[str, T] = {
+    "step": {"el": "Προθεσμία βήματος", "en": "Step deadline"},
+    "appeal": {"el": "Λήξη προθεσμίας προσφυγής", "en": "Appeal window closes"},
+    "expiry": {"el": "Λήξη ισχύος", "en": "Expiry"},
+    "review": {"el": "Επανεξέταση", "en": "Review"},
+    "report": {"el": "Έκθεση", "en": "Report"},
+}
+
+
+# --------------------------------------------------------------------------- reports
+
+
+@dataclass
+class StatusRow:
+    process: Process
+    states: list[str]
+    progress: float
+    next_due: datetime | None
+    urgency: str
+    last_activity: datetime | None
+    decision: CouncilDecision | None
+
+
+def status_report() -> list[StatusRow]:
+    """Every agreement with where it stands, for the council (5 queries)."""
+    now = clock.utcnow()
+    processes = list(
+        db.session.scalars(
+            sa.select(Process).options(joinedload(Process.owner)).order_by(Process.id)
+        ).unique()
+    )
+    states: dict[int, list[str]] = defaultdict(list)
+    for pid, state in db.session.execute(
+        sa.select(Step.process_id, Step.state).where(Step.status == "open").order_by(Step.id)
+    ):
+        states[pid].append(state)
+    due: dict[int, datetime] = dict(
+        db.session.execute(  # type: ignore[arg-type]
+            sa.select(Deadline.process_id, sa.func.min(Deadline.due_dt))
+            .where(Deadline.status == "open")
+            .group_by(Deadline.process_id)
+        ).all()
+    )
+    last: dict[int, datetime] = dict(
+        db.session.execute(  # type: ignore[arg-type]
+            sa.select(AuditLog.process_id, sa.func.max(AuditLog.created_dt))
+            .where(AuditLog.process_id.is_not(None))
+            .group_by(AuditLog.process_id)
+        ).all()
+    )
+    decisions: dict[int, CouncilDecision] = {}
+    for d in db.session.scalars(
+        sa.select(CouncilDecision)
+        .where(CouncilDecision.purpose == "approval")
+        .order_by(CouncilDecision.id)
+    ):
+        decisions[d.process_id] = d
+    rows = []
+    for p in processes:
+        active = frozenset(states.get(p.id, []))
+        rows.append(
+            StatusRow(
+                p,
+                states.get(p.id, []),
+                engine.progress(p.definition, active) if active else 0.0,
+                _aware(due.get(p.id)),
+                urgency(_aware(due.get(p.id)), now) if not p.is_closed else "none",
+                _aware(last.get(p.id)),
+                decisions.get(p.id),
+            )
+        )
+    rows.sort(key=lambda r: (r.process.is_closed, r.process.kind, r.process.partner.name_el))
+    return rows
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Aggregates bypass the column type on SQLite: give them back their UTC zone."""
+    from datetime import UTC
+
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def file_history(process: Process) -> list[AuditLog]:
+    """The whole history of one file, oldest first (for the minutes)."""
+    return list(
+        db.session.scalars(
+            sa.select(AuditLog)
+            .where(AuditLog.process_id == process.id)
+            .options(joinedload(AuditLog.on_behalf_of))
+            .order_by(AuditLog.id)
+        ).unique()
+    )
+
+
+# --------------------------------------------------------------------------- partners
+
+
+@dataclass
+class PartnerRow:
+    authority: Authority
+    agreements: list[Process]
+    states: dict[int, list[str]]
+
+
+def partners() -> list[PartnerRow]:
+    """Every partner authority with its agreements (3 queries)."""
+    authorities = list(
+        db.session.scalars(
+            sa.select(Authority)
+            .where(Authority.is_home.is_(False))
+            .options(joinedload(Authority.successor))
+            .order_by(Authority.name_en)
+        ).unique()
+    )
+    by_partner: dict[int, list[Process]] = defaultdict(list)
+    for p in db.session.scalars(sa.select(Process).order_by(Process.id)).unique():
+        by_partner[p.partner_id].append(p)
+    states: dict[int, list[str]] = defaultdict(list)
+    for pid, state in db.session.execute(
+        sa.select(Step.process_id, Step.state).where(Step.status == "open").order_by(Step.id)
+    ):
+        states[pid].append(state)
+    return [PartnerRow(a, by_partner.get(a.id, []), states) for a in authorities]
+
+
+def partner_profile(authority: Authority) -> PartnerRow:
+    """One authority with all its agreements and their current states."""
+    agreements = list(
+        db.session.scalars(
+            sa.select(Process).where(Process.partner_id == authority.id).order_by(Process.id)
+        ).unique()
+    )
+    states: dict[int, list[str]] = defaultdict(list)
+    ids = [p.id for p in agreements]
+    if ids:
+        for pid, state in db.session.execute(
+            sa.select(Step.process_id, Step.state)
+            .where(Step.status == "open", Step.process_id.in_(ids))
+            .order_by(Step.id)
+        ):
+            states[pid].append(state)
+    return PartnerRow(authority, agreements, states)
+
+
+def predecessors(authority: Authority) -> list[Authority]:
+    """Authorities that were merged into this one."""
+    return list(
+        db.session.scalars(
+            sa.select(Authority)
+            .where(Authority.successor_id == authority.id)
+            .order_by(Authority.id)
+        )
     )

@@ -7,6 +7,9 @@ from flask import Flask
 
 def register(app: Flask) -> None:
     from . import account, admin, approvals, auth, dashboard, processes
+    from .screens import BLUEPRINTS
 
     for module in (auth, dashboard, processes, approvals, account, admin):
         app.register_blueprint(module.bp)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)

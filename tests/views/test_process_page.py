@@ -1,0 +1,194 @@
+"""The file's page: its diagram, what it waits for, its actions and their refusals."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from tests.views.screens import (
+    Browser,
+    active,
+    authority,
+    drive,
+    fresh,
+    history_count,
+    strip_tags,
+    today,
+)
+from tracker import clock
+from tracker.extensions import db
+from tracker.models import Comment, Process
+
+
+def test_page_draws_the_workflow_and_says_what_is_missing(app, team, make_process):
+    process = make_process("umea")
+    page = Browser(app, "staff@example.org").text(f"/processes/{process.id}")
+    svg = re.search(r'<svg class="workflow".*?</svg>', page, re.S).group(0)
+    assert 'role="img"' in svg and "<title" in svg
+    assert svg.count('class="node ') == len(process.definition.states)
+    assert re.search(r'class="node node-current">\s*<rect x="16"', svg)  # "idea" is current
+    assert svg.count("node-future") == len(process.definition.states) - 1
+    assert "<path" in svg and "marker-end" in svg
+    assert " style=" not in page  # the CSP forbids inline styles: classes only
+    text = strip_tags(page)
+    assert "Εκκρεμεί έγκριση για «Ιδέα»" in text and team["head"].name in text
+    assert "Πριν από την υπογραφή" in text or "Before signing" in text
+
+
+def test_parallel_branches_and_done_steps_in_the_diagram(app, team, make_process):
+    process = drive(make_process("umea"), team, "parallel")
+    page = Browser(app, "staff@example.org").text(f"/processes/{process.id}")
+    svg = re.search(r'<svg class="workflow".*?</svg>', page, re.S).group(0)
+    assert svg.count("node node-current") == 2  # ministry review and partner's decision
+    assert svg.count("node node-done") == 6
+    assert "edge edge-forward taken" in svg
+
+
+def test_blocked_step_when_the_council_said_no(app, team, make_process):
+    from tracker.services import records
+
+    process = drive(make_process("vilnius"), team, "council")
+    records.record_council_decision(
+        process.id,
+        records.CouncilInput("approval", today(), "9/2026", 41, 27, 10, 15, 2),
+        team["staff"],
+    )
+    db.session.commit()
+    page = Browser(app, "staff@example.org").text(f"/processes/{process.id}")
+    assert "node node-blocked" in page
+    assert "δεν είναι «εγκρίθηκε»" in strip_tags(page)
+    assert 'value="back_to_drafting"' in page
+
+
+def test_stale_page_is_refused_and_nothing_changes(app, team, make_process):
+    process = drive(make_process("umea"), team, "outside")
+    clock.shift(timedelta(days=16))
+    staff = Browser(app, "staff@example.org")
+    seen = fresh(process.id).version
+    from tracker.services import comments
+
+    comments.add(process.id, "κάποιος άλλος έγραψε κάτι", team["head"])
+    from tracker.services import processes
+
+    processes.set_flag(process.id, "final_text_agreed", True, team["head"])  # moves the file on
+    db.session.commit()
+    before, events = active(process.id), history_count(process.id)
+    response = staff.post(
+        f"/processes/{process.id}/transition",
+        {
+            "version": seen,
+            "transition": "sign_jointly",
+            "date": today().isoformat(),
+            "place": "home",
+        },
+    )
+    assert response.status_code == 409
+    assert "άλλαξε στο μεταξύ" in response.get_data(as_text=True)
+    assert active(process.id) == before == {"ready_to_sign"}
+    assert history_count(process.id) == events
+
+
+def test_missing_csrf_token_is_refused(app, team, make_process):
+    process = drive(make_process("umea"), team, "outside")
+    staff = Browser(app, "staff@example.org")
+    events = history_count(process.id)
+    for path, data in [
+        (f"/processes/{process.id}/transition", {"version": 1, "transition": "abandon"}),
+        (f"/processes/{process.id}/flag", {"version": fresh(process.id).version, "value": "0"}),
+        (f"/processes/{process.id}/comments", {"body": "x"}),
+        ("/processes/new", {"kind": "twinning", "partner": authority("umea").id}),
+    ]:
+        response = staff.post_raw(path, data)
+        assert response.status_code == 400, path
+    assert history_count(process.id) == events
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Process)) == 1
+
+
+def test_signing_without_a_date_comes_back_with_a_message_next_to_it(app, team, make_process):
+    clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    process = drive(make_process("umea"), team, "outside")
+    clock.shift(timedelta(days=16))
+    from tracker.services import processes
+
+    processes.advance(fresh(process.id), None)
+    db.session.commit()
+    assert active(process.id) == {"ready_to_sign"}
+    staff = Browser(app, "staff@example.org")
+    response = staff.post(
+        f"/processes/{process.id}/transition",
+        {"version": fresh(process.id).version, "transition": "sign_phase_a", "place": "partner"},
+    )
+    assert response.status_code in (409, 422)
+    page = response.get_data(as_text=True)
+    assert re.search(r'id="date-sign_phase_a-err"', page)
+    assert re.search(r'name="place" value="partner" checked', page)  # what was typed stays
+    assert active(process.id) == {"ready_to_sign"}
+
+
+def test_viewer_cannot_move_comment_or_confirm(app, team, make_process):
+    process = drive(make_process("umea"), team, "outside")
+    viewer = Browser(app, "viewer@example.org")
+    events = history_count(process.id)
+    version = fresh(process.id).version
+    assert (
+        viewer.post(f"/processes/{process.id}/flag", {"version": version, "value": "0"}).status_code
+        == 403
+    )
+    assert viewer.post(f"/processes/{process.id}/comments", {"body": "γεια"}).status_code == 403
+    assert viewer.post("/processes/new", {"kind": "twinning", "partner": 2}).status_code == 403
+    refused = viewer.post(
+        f"/processes/{process.id}/transition", {"version": version, "transition": "abandon"}
+    )
+    assert refused.status_code == 409
+    assert "Δεν έχετε ρόλο" in refused.get_data(as_text=True)
+    assert history_count(process.id) == events
+    assert fresh(process.id).version == version
+    page = viewer.text(f"/processes/{process.id}")
+    assert f'action="/processes/{process.id}/comments"' not in page
+    assert 'enctype="multipart/form-data"' not in page
+
+
+def test_comment_added_and_empty_one_refused(app, team, make_process):
+    process = make_process("umea")
+    councillor = Browser(app, "c1@example.org")
+    bad = councillor.post(f"/processes/{process.id}/comments", {"body": "   "})
+    assert bad.status_code == 422
+    assert 'id="body-err"' in bad.get_data(as_text=True)
+    ok = councillor.post(f"/processes/{process.id}/comments", {"body": "Καλή ιδέα <b>!</b>"})
+    assert ok.status_code == 302
+    page = councillor.text(f"/processes/{process.id}")
+    assert "Καλή ιδέα &lt;b&gt;!&lt;/b&gt;" in page  # escaped, never markup
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Comment)) == 1
+
+
+def test_new_file_form_keeps_what_was_typed(app, team):
+    staff = Browser(app, "staff@example.org")
+    response = staff.post(
+        "/processes/new", {"kind": "twinning", "partner": "", "source": "Πρόταση Δημάρχου"}
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'value="Πρόταση Δημάρχου"' in page
+    assert 'id="partner-err"' in page
+    home = authority("amarousion").id
+    refused = staff.post("/processes/new", {"kind": "twinning", "partner": home})
+    assert refused.status_code == 422
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Process)) == 0
+
+
+def test_history_reads_in_english_too(app, team, make_process):
+    process = drive(make_process("umea"), team, "letter")
+    staff = Browser(app, "staff@example.org")
+    staff.language("en")
+    text = strip_tags(staff.text(f"/processes/{process.id}"))
+    assert "File opened" in text and "Approved" in text and "Outside event recorded" in text
+    assert "Idea → Exploratory contact (automatically)" in text
+    staff.language("el")
+    text = strip_tags(staff.text(f"/processes/{process.id}"))
+    assert "Ιδέα → Διερευνητική επαφή (αυτόματα)" in text
+
+
+def test_unknown_file_is_404(app, team):
+    assert Browser(app, "staff@example.org").get("/processes/999").status_code == 404

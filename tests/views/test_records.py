@@ -1,0 +1,259 @@
+"""Record forms: council votes, outside decisions, deadline extensions — typed, checked, kept."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tests.views.screens import (
+    Browser,
+    active,
+    council_data,
+    drive,
+    fresh,
+    history_count,
+    strip_tags,
+    today,
+)
+from tracker import clock
+from tracker.domain.calendar import to_local
+from tracker.extensions import db
+from tracker.models import CouncilDecision, Deadline, DeadlineExtension, ExternalEvent
+
+
+def council_count() -> int:
+    return int(db.session.scalar(sa.select(sa.func.count()).select_from(CouncilDecision)) or 0)
+
+
+@pytest.fixture
+def at_council(app, team, make_process):
+    """Vilnius, waiting for the council's vote (scenario 2)."""
+    clock.freeze(datetime(2026, 11, 16, 8, 0, tzinfo=UTC))
+    return drive(make_process("vilnius"), team, "council")
+
+
+def test_council_form_offers_the_rule_and_the_members(app, team, at_council):
+    page = Browser(app, "staff@example.org").text(f"/processes/{at_council.id}/council")
+    assert 'name="members"' in page and 'value="41"' in page
+    assert "js/council.js" in page  # the live quorum check, as a file (CSP)
+    assert 'data-quorum="more_than_half"' in page
+    assert "<script>" not in page
+
+
+def test_scenario_2_vote_recorded_and_appeal_window_shown(app, team, at_council):
+    staff = Browser(app, "staff@example.org")
+    response = staff.post(
+        f"/processes/{at_council.id}/council", council_data(fresh(at_council.id).version)
+    )
+    assert response.status_code == 302
+    decision = db.session.scalars(sa.select(CouncilDecision)).one()
+    assert (decision.decision_number, decision.ada, decision.outcome) == (
+        "214/2026",
+        "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ",
+        "approved",
+    )
+    assert (decision.members, decision.present, decision.votes_for) == (41, 27, 24)
+    assert active(at_council.id) == {"ministry_review", "partner_approval"}
+    appeal = db.session.scalars(sa.select(Deadline).where(Deadline.kind == "appeal")).one()
+    closes = to_local(appeal.due_dt)
+    assert closes.date() >= datetime(2026, 12, 5).date()  # 15 days from posting on 20/11
+    page = strip_tags(staff.text(f"/processes/{at_council.id}"))
+    assert "214/2026" in page and "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ" in page
+    assert "παρόντες 27 από 41· 24 υπέρ, 1 κατά, 2 λευκά" in page
+    assert "ανοιχτή έως" in page
+    assert closes.strftime("%d/%m/%Y") in page  # signing blocked, and until which date
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [
+        ({"present": "42"}, "present", "Παρόντες (42) περισσότεροι"),
+        ({"votes_for": "26"}, "votes_for", "υπερβαίνουν τους παρόντες"),
+        ({"present": "20", "votes_for": "17"}, "present", "Δεν υπάρχει απαρτία"),
+        ({"against": "-1"}, "against", "δεν μπορεί να είναι αρνητικός"),
+        ({"ada": "abc def"}, "ada", "Ο ΑΔΑ πρέπει"),
+        ({"posted_on": "2026-11-01"}, "posted_on", "πρέπει να είναι μετά από 18/11/2026"),
+        ({"members": "x"}, "members", ""),
+        ({"decision_number": ""}, "decision_number", ""),
+        ({"purpose": "travel"}, "phase", "υποχρεωτικό"),
+    ],
+)
+def test_bad_counts_come_back_with_typed_values_and_messages(
+    app, team, at_council, change, field, message
+):
+    staff = Browser(app, "staff@example.org")
+    events = history_count(at_council.id)
+    data = council_data(fresh(at_council.id).version, **change)
+    response = staff.post(f"/processes/{at_council.id}/council", data)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    errors = re.search(rf'<ul class="errors" id="{field}-err">(.*?)</ul>', page, re.S)
+    assert errors, f"no message next to {field}"
+    assert message in errors.group(1)
+    assert f'aria-describedby="{field}-err"' in page
+    for name in ("decision_number", "session_number"):
+        if data[name]:
+            assert f'value="{data[name]}"' in page  # what was typed stays
+    assert council_count() == 0
+    assert history_count(at_council.id) == events
+    assert active(at_council.id) == {"council_decision"}
+
+
+def test_stale_council_form_is_refused(app, team, at_council):
+    staff = Browser(app, "staff@example.org")
+    seen = fresh(at_council.id).version
+    from tracker.services import comments, processes
+
+    processes.set_flag(at_council.id, "final_text_agreed", True, team["head"])
+    comments.add(at_council.id, "στο μεταξύ", team["head"])
+    db.session.commit()
+    response = staff.post(f"/processes/{at_council.id}/council", council_data(seen))
+    assert response.status_code == 409
+    assert "άλλαξε στο μεταξύ" in response.get_data(as_text=True)
+    assert council_count() == 0
+
+
+def test_rejected_vote_is_recorded_and_offers_a_new_draft(app, team, at_council):
+    staff = Browser(app, "staff@example.org")
+    data = council_data(fresh(at_council.id).version, votes_for="10", against="15")
+    assert staff.post(f"/processes/{at_council.id}/council", data).status_code == 302
+    assert db.session.scalars(sa.select(CouncilDecision.outcome)).one() == "rejected"
+    page = staff.text(f"/processes/{at_council.id}")
+    assert 'value="back_to_drafting"' in page
+
+
+def test_outside_events_recorded(app, team, make_process):
+    process = drive(make_process("umea"), team, "parallel")
+    staff = Browser(app, "staff@example.org")
+    page = staff.text(f"/processes/{process.id}/record/ministry_decision")
+    assert 'value="consent"' in page and 'value="refusal"' in page
+    assert "<legend>" in page  # a radio group is a fieldset
+    bad = staff.post(
+        f"/processes/{process.id}/record/ministry_decision",
+        {"version": fresh(process.id).version, "outcome": "maybe", "reference": "Φ.1"},
+    )
+    assert bad.status_code == 422
+    assert 'value="Φ.1"' in bad.get_data(as_text=True)
+    ok = staff.post(
+        f"/processes/{process.id}/record/ministry_decision",
+        {
+            "version": fresh(process.id).version,
+            "outcome": "consent",
+            "event_date": today().isoformat(),
+            "reference": "Φ.110/2026",
+        },
+    )
+    assert ok.status_code == 302
+    event = db.session.scalars(sa.select(ExternalEvent)).all()[-1]
+    assert (event.kind, event.outcome, event.reference) == (
+        "ministry_decision",
+        "consent",
+        "Φ.110/2026",
+    )
+    assert active(process.id) == {"ministry_consented", "partner_approval"}
+    assert staff.get(f"/processes/{process.id}/record/nonsense").status_code == 404
+
+
+def test_extend_a_deadline_with_a_reason(app, team, make_process):
+    clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    process = drive(make_process("umea"), team, "contact")
+    deadline = db.session.scalars(
+        sa.select(Deadline).where(Deadline.process_id == process.id, Deadline.status == "open")
+    ).one()
+    old_due = to_local(deadline.due_dt).date()
+    staff = Browser(app, "staff@example.org")
+    page = staff.text(f"/deadlines/{deadline.id}/extend")
+    assert f'value="{old_due.isoformat()}"' in page
+    missing = staff.post(
+        f"/deadlines/{deadline.id}/extend",
+        {
+            "version": fresh(process.id).version,
+            "new_due": (old_due + timedelta(days=10)).isoformat(),
+        },
+    )
+    assert missing.status_code == 422
+    assert 'id="reason-err"' in missing.get_data(as_text=True)
+    new_day = old_due + timedelta(days=14)
+    ok = staff.post(
+        f"/deadlines/{deadline.id}/extend",
+        {
+            "version": fresh(process.id).version,
+            "new_due": new_day.isoformat(),
+            "reason": "Ο εταίρος ζήτησε μεταγενέστερη τελετή",
+        },
+    )
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert to_local(db.session.get(Deadline, deadline.id).due_dt).date() == new_day
+    extension = db.session.scalars(sa.select(DeadlineExtension)).one()
+    assert extension.reason == "Ο εταίρος ζήτησε μεταγενέστερη τελετή"
+    text = strip_tags(staff.text(f"/processes/{process.id}"))
+    assert "Ο εταίρος ζήτησε μεταγενέστερη τελετή" in text
+    assert "Παράταση προθεσμίας" in text  # the history line
+
+
+def test_statutory_window_cannot_be_shortened(app, team, at_council):
+    staff = Browser(app, "staff@example.org")
+    staff.post(f"/processes/{at_council.id}/council", council_data(fresh(at_council.id).version))
+    appeal = db.session.scalars(sa.select(Deadline).where(Deadline.kind == "appeal")).one()
+    due = appeal.due_dt
+    response = staff.post(
+        f"/deadlines/{appeal.id}/extend",
+        {
+            "version": fresh(at_council.id).version,
+            "new_due": (to_local(due).date() - timedelta(days=3)).isoformat(),
+            "reason": "λάθος",
+        },
+    )
+    assert response.status_code == 422
+    assert "δεν μπορεί να συντομευθεί" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Deadline, appeal.id).due_dt == due
+
+
+def test_final_text_agreed_toggle(app, team, make_process):
+    process = make_process("umea")
+    seen = process.version
+    staff = Browser(app, "staff@example.org")
+    response = staff.post(f"/processes/{process.id}/flag", {"version": seen, "value": "1"})
+    assert response.status_code == 302
+    assert fresh(process.id).flags == {"final_text_agreed": True}
+    stale = staff.post(f"/processes/{process.id}/flag", {"version": seen, "value": "0"})
+    assert stale.status_code == 409
+    assert fresh(process.id).flags == {"final_text_agreed": True}
+
+
+def test_viewer_and_councillor_cannot_post_any_record_form(app, team, at_council):
+    from tracker.services import deadlines as dl
+
+    deadline = dl.open_deadlines(at_council)[0]
+    version = fresh(at_council.id).version
+    forms = [
+        (f"/processes/{at_council.id}/council", council_data(version)),
+        (
+            f"/processes/{at_council.id}/record/partner_decision",
+            {"version": version, "outcome": "approved", "event_date": today().isoformat()},
+        ),
+        (
+            f"/deadlines/{deadline.id}/extend",
+            {"version": version, "new_due": "2027-01-01", "reason": "x"},
+        ),
+        (f"/processes/{at_council.id}/flag", {"version": version, "value": "1"}),
+        (f"/processes/{at_council.id}/documents", {"title": "x", "kind": "other"}),
+        ("/processes/new", {"kind": "twinning", "partner": 2}),
+        ("/partners/2/edit", {"name_el": "x"}),
+        ("/partners/2/successor", {"successor": 3}),
+    ]
+    events = history_count(at_council.id)
+    for who in ("viewer@example.org", "c1@example.org"):
+        browser = Browser(app, who)
+        for path, data in forms:
+            assert browser.post(path, data).status_code == 403, (who, path)
+            if path.endswith("/council") or "/record/" in path:
+                assert browser.get(path).status_code == 403
+    assert history_count(at_council.id) == events
+    assert council_count() == 0
+    assert fresh(at_council.id).version == version
