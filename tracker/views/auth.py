@@ -120,7 +120,7 @@ def _pending_user(pending: Any) -> User | None:
 def second_factor() -> Any:
     pending = session.get("pending_login")
     user = _pending_user(pending)
-    if user is None:
+    if user is None or not isinstance(pending, dict):
         session.pop("pending_login", None)
         flash(_("Please log in again."), "info")
         return redirect(url_for(".login"))
