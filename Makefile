@@ -63,3 +63,10 @@ lint: install-dev
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .ruff_cache .mypy_cache
+
+.PHONY: test-deploy
+# The production shape on loopback: gunicorn (4 workers) + one scheduler on a throw-away
+# PostgreSQL database, an SMTP sink, a twinning carried through the HTTP API (tests/deploy).
+test-deploy: install-dev translations
+	@echo "== deployment smoke test on $${DATABASE_URL:-$(PG_TEST_URL)}"
+	DEPLOY_SMOKE=1 DATABASE_URL=$${DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/python -m pytest -q tests/deploy $(PYTEST_ARGS)

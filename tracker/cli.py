@@ -221,3 +221,20 @@ def scheduler() -> None:
 
     check_production_safety(current_app)  # type: ignore[arg-type]
     sched.run(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+@tracker_cli.command("create-token")
+@click.argument("email")
+@click.option("--name", required=True, help="What the token is for (shown on the tokens page).")
+def create_token(email: str, name: str) -> None:
+    """Create a personal API token; the secret is printed once (stdout) and never stored."""
+    from .services import tokens
+
+    try:
+        token, secret = tokens.create(_actor(email), name)
+    except ServiceError as exc:
+        _fail(exc)
+        return
+    db.session.commit()
+    click.echo(f"Token {token.prefix}… created for {email}; it is shown only now:", err=True)
+    click.echo(secret)

@@ -434,3 +434,13 @@ def test_a_twinning_from_idea_to_active_through_the_api(api, team):
     assert states(final) == ["active"]
     assert final["signed_on"] == today.isoformat()
     assert {h["action"] for h in final["history"]} >= {"process.transition", "approval.approved"}
+
+
+def test_create_token_from_the_command_line(runner, api, team):
+    result = runner.invoke(args=["tracker", "create-token", "mayor@example.org", "--name", "ci"])
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip().splitlines()[-1]
+    me = api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
+    assert me.get_json()["email"] == "mayor@example.org"
+    refused = runner.invoke(args=["tracker", "create-token", "nobody@example.org", "--name", "x"])
+    assert refused.exit_code != 0

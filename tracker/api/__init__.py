@@ -11,12 +11,20 @@ from flask import Blueprint, Flask
 from werkzeug.exceptions import HTTPException
 
 from ..services.errors import ServiceError
-from .edge import authenticate, forget, handle_http_error, handle_service_error, hide_session
+from .edge import (
+    authenticate,
+    forget,
+    handle_http_error,
+    handle_service_error,
+    hide_session,
+    no_store,
+)
 from .spec import IdConverter
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.url_value_preprocessor(hide_session)
 bp.before_request(authenticate)
+bp.after_request(no_store)
 bp.teardown_request(forget)
 bp.register_error_handler(ServiceError, handle_service_error)
 bp.register_error_handler(HTTPException, handle_http_error)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, jsonify
-from flask_login import current_user
 
 from .. import clock
 from ..extensions import db
@@ -12,7 +11,7 @@ from ..services import approvals, locking, search
 from ..services.errors import Forbidden, NotFound
 from ..views.access import requires
 from . import bp, serial
-from .edge import commit, json_body, lang, paged, paging, query_args, seen_version
+from .edge import commit, json_body, lang, me, paged, paging, query_args, seen_version
 from .spec import MAX_ID, PAGING, Field, operation
 
 TAGS = ("approvals",)
@@ -28,14 +27,14 @@ TAGS = ("approvals",)
 @requires("approval.decide")
 def pending() -> Response:
     page, per_page = paging(query_args())
-    rows = approvals.pending_for(current_user)
+    rows = approvals.pending_for(me())
     chunk = rows[(page - 1) * per_page : page * per_page]
     language = lang()
     summaries = {
         r.process.id: serial.summary(r, language)
         for r in search.rows_for(
             list({a.process_id: a.process for a in chunk}.values()),
-            current_user,
+            me(),
             clock.utcnow(),
         )
     }
@@ -48,11 +47,11 @@ def _decide(request_id: int, decision: str, comment: str, version: int | None) -
     row = db.session.get(ApprovalRequest, request_id)
     if row is None:
         raise NotFound()
-    if row.approver_id != current_user.id:
+    if row.approver_id != me().id:
         raise Forbidden()
     if version is not None:
         locking.lock_process(row.process_id, version)
-    return approvals.decide(request_id, current_user, decision, comment)
+    return approvals.decide(request_id, me(), decision, comment)
 
 
 @bp.post("/approvals/<id:request_id>/decision")
@@ -87,7 +86,7 @@ def decide(request_id: int) -> Response:
     db.session.refresh(process)
     body = {
         "approval": serial.approval(row, lang()),
-        "process": serial.detail(search.process_detail(process, current_user), lang()),
+        "process": serial.detail(search.process_detail(process, me()), lang()),
     }
     response = jsonify(body)
     response.headers["ETag"] = serial.etag(process)

@@ -15,13 +15,13 @@ from collections.abc import Callable, Mapping
 from typing import Any, NoReturn, TypeVar
 
 from flask import Response, current_app, g, jsonify, request, url_for
-from flask_login import current_user
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from .. import clock
 from ..db import writing
 from ..extensions import db, login_manager
+from ..models import User
 from ..services import audit, tokens
 from ..services.errors import Forbidden, Invalid, NotFound, Refused, ServiceError, Stale
 from .spec import MAX_ID, PAGING, Operation, parse_fields
@@ -65,9 +65,8 @@ def lang() -> str:
         best = request.accept_languages.best_match(["el", "en"])
         if best:
             return best
-    if current_user and current_user.is_authenticated:
-        return str(current_user.language)
-    return "el"
+    user = g.get("api_user")
+    return str(user.language) if user is not None else "el"
 
 
 def error_response(
@@ -99,7 +98,7 @@ def _details(exc: ServiceError, language: str) -> dict[str, Any]:
 
 def record_denied(action: str = "") -> None:
     """A refused request leaves a history row (who, what, from where), as on the web."""
-    actor = current_user._get_current_object() if current_user.is_authenticated else None
+    actor = g.get("api_user")
     data = {"method": request.method, "path": request.path[:300], "action": action, "api": True}
     try:
         audit.record("access.denied", actor, data=data)
@@ -159,9 +158,15 @@ def hide_session(endpoint: str | None, values: dict[str, Any] | None) -> None:
     g._login_user = login_manager.anonymous_user()
 
 
+def no_store(response: Response) -> Response:
+    """API answers carry personal data: never cached, whoever the user turned out to be."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def forget(exc: BaseException | None) -> None:
     """Drop the token's user at the end of the request, even when ``g`` outlives it (tests)."""
-    for name in ("_login_user", "api_if_match", "api_token_prefix"):
+    for name in ("_login_user", "api_user", "api_if_match", "api_token_prefix"):
         g.pop(name, None)
 
 
@@ -184,8 +189,20 @@ def authenticate() -> None:
             db.session.commit()
         token = db.session.get(tokens.ApiToken, token_id)
         assert token is not None
-    g._login_user = token.user
+    g._login_user = g.api_user = token.user
     g.api_token_prefix = token.prefix
+
+
+def me() -> User:
+    """The token's user as a plain object: services get the actor, never a proxy.
+
+    (A proxy would re-resolve ``current_user`` later in the request, after other
+    code may have reset ``g`` — e.g. building an email link in a nested context.)
+    """
+    user = g.get("api_user")
+    if user is None:
+        fail(401)
+    return user  # type: ignore[no-any-return]
 
 
 def op() -> Operation:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Response, current_app, jsonify
-from flask_login import current_user
 
 from ..domain.permissions import MATRIX
 from ..services.permissions import can
 from ..views.access import AUTHENTICATED, public, requires
 from . import bp
+from .edge import me
 from .spec import build_document, operation
 
 
@@ -22,8 +22,8 @@ def openapi() -> Response:
 @bp.get("/me")
 @operation("The token's user, roles and permitted actions", "Me", tags=("meta",))
 @requires(AUTHENTICATED)
-def me() -> Response:
-    user = current_user
+def whoami() -> Response:
+    user = me()
     return jsonify(
         {
             "id": user.id,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Response, jsonify
-from flask_login import current_user
 
 from ..extensions import db
 from ..models import Authority
@@ -11,7 +10,7 @@ from ..services import search
 from ..services.errors import NotFound
 from ..views.access import requires
 from . import bp, serial
-from .edge import lang, paged, paging, query_args
+from .edge import lang, me, paged, paging, query_args
 from .spec import PAGING, Field, operation
 
 TAGS = ("partners",)
@@ -31,7 +30,7 @@ TAGS = ("partners",)
 def list_partners() -> Response:
     args = query_args()
     page, per_page = paging(args)
-    found = search.partners(current_user, args["country"], page, per_page)
+    found = search.partners(me(), args["country"], page, per_page)
     language = lang()
     return paged([serial.partner(a, language) for a in found.items], page, per_page, found.total)
 
@@ -44,7 +43,7 @@ def partner_detail(partner_id: int) -> Response:
     if partner is None:
         raise NotFound()
     language = lang()
-    rows = search.partner_processes(current_user, partner)
+    rows = search.partner_processes(me(), partner)
     return jsonify(
         {
             **serial.partner(partner, language),

@@ -6,7 +6,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import Response, url_for
-from flask_login import current_user
 
 from ..domain.definitions import KINDS
 from ..domain.text import Reason
@@ -17,7 +16,7 @@ from ..services.errors import Invalid, NotFound
 from ..services.records import EXTERNAL_OUTCOMES, CouncilInput
 from ..views.access import requires
 from . import bp, serial
-from .edge import commit, json_body, lang, paged, paging, query_args, seen_version, with_etag
+from .edge import commit, json_body, lang, me, paged, paging, query_args, seen_version, with_etag
 from .spec import MAX_ID, PAGING, Field, operation
 
 VERSION = Field(
@@ -32,12 +31,12 @@ OUTCOMES = tuple(sorted({o for outs in EXTERNAL_OUTCOMES.values() for o in outs}
 
 
 def load(process_id: int) -> Process:
-    return processes.get_process(process_id, current_user)
+    return processes.get_process(process_id, me())
 
 
 def detail_response(process: Process, status: int = 200) -> Response:
     db.session.refresh(process)
-    body = serial.detail(search.process_detail(process, current_user), lang())
+    body = serial.detail(search.process_detail(process, me()), lang())
     response = with_etag(body, process.version, status)
     if status == 201:
         response.headers["Location"] = url_for("api.process_detail", process_id=process.id)
@@ -74,7 +73,7 @@ def list_processes() -> Response:
         waiting_on_me=args["waiting_on_me"],
         closed=args["closed"],
     )
-    found = search.processes(current_user, filters, page, per_page)
+    found = search.processes(me(), filters, page, per_page)
     language = lang()
     return paged([serial.summary(r, language) for r in found.items], page, per_page, found.total)
 
@@ -107,7 +106,7 @@ def create_process() -> Response:
         processes.create_process,
         data["kind"],
         partner,
-        current_user,
+        me(),
         title=data["title"] or "",
         source=data["source"] or "",
         summary=data["summary"] or "",
@@ -157,7 +156,7 @@ def fire(process_id: int, key: str) -> Response:
         "successor": str(data["successor"]) if data["successor"] is not None else None,
     }
     process = commit(
-        processes.transition, process_id, key, current_user, seen_version=version, payload=payload
+        processes.transition, process_id, key, me(), seen_version=version, payload=payload
     )
     return detail_response(process)
 
@@ -176,7 +175,7 @@ def set_flag(process_id: int, flag: str) -> Response:
     data = json_body()
     version = seen_version(data["version"])
     process = commit(
-        processes.set_flag, process_id, flag, data["value"], current_user, seen_version=version
+        processes.set_flag, process_id, flag, data["value"], me(), seen_version=version
     )
     return detail_response(process)
 
@@ -230,7 +229,7 @@ def record_council(process_id: int) -> Response:
             for k, v in data.items()
         }
     )
-    commit(records.record_council_decision, process_id, council, current_user, version)
+    commit(records.record_council_decision, process_id, council, me(), version)
     return detail_response(load(process_id), 201)
 
 
@@ -263,7 +262,7 @@ def record_external(process_id: int) -> Response:
         data["kind"],
         data["outcome"],
         data["event_date"],
-        current_user,
+        me(),
         reference=data["reference"] or "",
         notes=data["notes"] or "",
         seen_version=version,
@@ -292,5 +291,5 @@ def extend_deadline(process_id: int, deadline_id: int) -> Response:
     deadline = db.session.get(Deadline, deadline_id)
     if deadline is None or deadline.process_id != process_id:
         raise NotFound()
-    commit(deadlines.extend, deadline_id, data["new_due"], data["reason"], current_user, version)
+    commit(deadlines.extend, deadline_id, data["new_due"], data["reason"], me(), version)
     return detail_response(load(process_id))
