@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -444,3 +445,37 @@ def test_create_token_from_the_command_line(runner, api, team):
     assert me.get_json()["email"] == "mayor@example.org"
     refused = runner.invoke(args=["tracker", "create-token", "nobody@example.org", "--name", "x"])
     assert refused.exit_code != 0
+
+
+def api_routes(app):
+    from tracker.api.spec import api_rules
+
+    for rule in api_rules(app):
+        view = app.view_functions[rule.endpoint]
+        values = {arg: 1 if arg.endswith("_id") else "final_text_agreed" for arg in rule.arguments}
+        path = rule.rule
+        for arg, value in values.items():
+            path = re.sub(rf"<(?:\w+:)?{arg}>", str(value), path)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, path, view.permission
+
+
+def test_every_api_route_needs_a_token_and_its_permission(app, api, make_user):
+    from tracker.domain.permissions import MATRIX
+    from tracker.domain.roles import ROLE_KEYS
+
+    checked = 0
+    for method, path, permission in api_routes(app):
+        anonymous = api.request(method, path, json={})
+        if permission == "public":
+            assert anonymous.status_code == 200, path
+            continue
+        assert anonymous.status_code == 401, (method, path)
+        outsiders = [r for r in ROLE_KEYS if r not in MATRIX.get(permission, ROLE_KEYS)]
+        if not outsiders:
+            continue  # every role may (e.g. process.view): nothing to refuse
+        user = make_user(outsiders[0])
+        refused = api.request(method, path, as_=user, json={})
+        assert refused.status_code == 403, (method, path, outsiders[0])
+        checked += 1
+    assert checked >= 7

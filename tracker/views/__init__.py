@@ -6,10 +6,10 @@ from flask import Flask
 
 
 def register(app: Flask) -> None:
-    from . import account, admin, approvals, auth, dashboard, feeds, processes
+    from . import account, admin, approvals, auth, dashboard, feeds, processes, tokens
     from .screens import BLUEPRINTS
 
-    for module in (auth, dashboard, processes, approvals, account, admin, feeds):
+    for module in (auth, dashboard, processes, approvals, account, admin, tokens, feeds):
         app.register_blueprint(module.bp)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
