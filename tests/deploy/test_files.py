@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import runpy
+import subprocess
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -114,3 +115,14 @@ def test_one_scheduler_and_gunicorn_with_this_config():
     scheduler = (DEPLOY / "systemd" / "twinning-tracker-scheduler.service").read_text()
     assert "gunicorn -c deploy/gunicorn.conf.py wsgi:app" in web
     assert "flask tracker scheduler" in scheduler and "scheduler" not in web.split("[Service]")[1]
+
+
+def test_env_example_reads_the_same_in_a_shell_as_in_systemd():
+    done = subprocess.run(
+        ["bash", "-c", 'set -a; . deploy/env.example; printf %s "$MAIL_DEFAULT_SENDER"'],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout == "Twinning Tracker <tracker@example.gr>"
