@@ -22,7 +22,9 @@ def extract() -> Path:
     out = Path(tempfile.mkdtemp()) / "messages.pot"
     subprocess.run(  # noqa: S603 - fixed arguments
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "--no-location", "--omit-header", "-o", str(out), "."],
+         "-k", "_l", "-k", "lazy_gettext", "--no-location", "--omit-header",
+         # Scan templates/_macros too (Babel skips "_" folders unless told otherwise).
+         "--ignore-dirs", ".*", "-o", str(out), "."],
         cwd=ROOT, check=True, capture_output=True,
     )
     return out
