@@ -96,6 +96,10 @@ def test_no_state_change_on_get_for_account_and_admin(app):
 
 
 def test_anonymous_visitors_reach_only_public_pages(app, client):
+    for path in ("/login", "/reset", "/static/css/app.css"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        response.close()  # static files are streamed from disk
     token = csrf_token(client, "/login")
     for rule in rules(app):
         if app.view_functions[rule.endpoint].permission == "public":
