@@ -114,6 +114,7 @@ def tick(app: Flask) -> Callable[..., None]:
 
     def run(send: bool = True) -> None:
         jobs.close_timers()
+        jobs.top_up_reminders()
         jobs.sweep_reminders()
         if send:
             jobs.send_outbox()

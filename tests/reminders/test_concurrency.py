@@ -81,9 +81,7 @@ def test_two_scheduler_processes_send_each_message_once(app, team, make_process,
     url = app.config["SQLALCHEMY_DATABASE_URI"]
     args = [url, str(smtp.port), clock.utcnow().isoformat(), "run"]
     workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tests.reminders.crashworker", *args], cwd=ROOT
-        )
+        subprocess.Popen([sys.executable, "-m", "tests.reminders.crashworker", *args], cwd=ROOT)
         for _ in range(3)
     ]
     assert [w.wait(180) for w in workers] == [0, 0, 0]

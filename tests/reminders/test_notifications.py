@@ -1,0 +1,84 @@
+"""Messages in the recipient's language, with Athens times and links to the right page."""
+
+from __future__ import annotations
+
+from icalendar import Calendar
+
+from tracker import clock, jobs
+from tracker.extensions import db
+from tracker.models import ApprovalRequest
+from tracker.services import approvals
+
+from .conftest import T0
+from .helpers import open_deadline, outbox, to_drafting
+
+
+def _committee(process):
+    return list(
+        db.session.query(ApprovalRequest).filter_by(
+            process_id=process.id, state="drafting", group_index=2, status="pending"
+        )
+    )
+
+
+def _head_request(process):
+    [request] = db.session.query(ApprovalRequest).filter_by(
+        process_id=process.id, state="drafting", status="pending", group_index=0
+    )
+    return request
+
+
+def test_councillors_get_a_link_straight_to_their_decision_with_the_deadline(
+    app, team, make_process, make_user, smtp
+):
+    clock.freeze(T0)
+    make_user("council_member", email="english@example.org", language="en")
+    process = make_process("umea")
+    to_drafting(process, team["staff"])
+    for request in db.session.query(ApprovalRequest).filter_by(
+        process_id=process.id, state="drafting", status="pending"
+    ):
+        if request.group_index < 2:
+            approvals.decide(request.id, request.approver, "approved")
+            db.session.commit()
+    deadline = open_deadline(process, "drafting")
+    jobs.send_outbox()
+    requests = {r.approver.email: r for r in _committee(process)}
+    greek = next(m for m in smtp.keyed("approval:") if m.rcpt == ["c1@example.org"])
+    english = next(m for m in smtp.keyed("approval:") if m.rcpt == ["english@example.org"])
+
+    assert greek.subject == "Έγκριση: Σύνταξη σχεδίου πρωτοκόλλου — Ουμεό"
+    assert f"http://localhost/approvals/{requests['c1@example.org'].id}" in greek.text()
+    assert "23:59" in greek.text() and "Μαρτίου 2027" in greek.text()  # Athens time
+    assert english.subject == "Approval: Drafting the protocol — Umeå Municipality"
+    assert "log in" in english.text() and "March 2027" in english.text()
+    event = Calendar.from_ical(greek.attachment()).walk("VEVENT")[0]
+    assert str(event["UID"]) == deadline.uid
+
+
+def test_the_drafter_learns_why_it_came_back(app, team, make_process, smtp):
+    clock.freeze(T0)
+    process = make_process("umea")
+    to_drafting(process, team["staff"])
+    head_request = _head_request(process)
+    approvals.decide(head_request.id, team["head"], "sent_back", "Λείπει το σχέδιο δράσης")
+    db.session.commit()
+    jobs.send_outbox()
+    [message] = smtp.keyed("sentback:")
+    assert message.rcpt == ["staff@example.org"]
+    assert "Λείπει το σχέδιο δράσης" in message.text()
+    assert "νέος γύρος" in message.text()
+    html = message.message.get_body(("html",)).get_content()
+    assert "<blockquote>Λείπει το σχέδιο δράσης</blockquote>" in html
+
+
+def test_user_text_is_escaped_in_the_html_part(app, team, make_process, smtp):
+    clock.freeze(T0)
+    process = make_process("umea")
+    to_drafting(process, team["staff"])
+    head_request = _head_request(process)
+    approvals.decide(head_request.id, team["head"], "rejected", "<script>alert(1)</script>")
+    db.session.commit()
+    [row] = outbox("rejected:")
+    assert "<script>" not in row.html_body and "&lt;script&gt;" in row.html_body
+    assert "<script>alert(1)</script>" in row.text_body
