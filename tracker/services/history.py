@@ -9,7 +9,7 @@ same thing in Greek or English.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from ..domain.calendar import to_local
@@ -43,7 +43,6 @@ LABELS: dict[str, T] = {
 
 AUTO: T = {"el": "αυτόματα", "en": "automatically"}
 ROUND: T = {"el": "γύρος", "en": "round"}
-ON_BEHALF: T = {"el": "εκ μέρους", "en": "on behalf of"}
 YES_NO: dict[bool, T] = {True: {"el": "ναι", "en": "yes"}, False: {"el": "όχι", "en": "no"}}
 ADA: T = {"el": "ΑΔΑ", "en": "ΑΔΑ"}
 DECISION: T = {"el": "απόφαση", "en": "decision"}
@@ -90,7 +89,7 @@ def _detail(
         text = f"{src} → {dst}"
         return f"{text} ({pick(AUTO, lang)})" if data.get("auto") else text
     if action == "process.create":
-        return str(data.get("kind", ""))
+        return pick(defn.title, lang) if defn is not None else str(data.get("kind", ""))
     if action == "process.flag":
         flag = _titled(FLAG_TITLES, data.get("flag"), lang)
         return f"{flag}: {pick(YES_NO[bool(data.get('value'))], lang)}"
@@ -153,11 +152,3 @@ def describe(
         detail=_detail(row, defn, lang, fmt),
         action=row.action,
     )
-
-
-def on_behalf_label(lang: str) -> str:
-    return pick(ON_BEHALF, lang)
-
-
-def day(value: date) -> str:
-    return value.strftime("%d/%m/%Y")
