@@ -192,3 +192,41 @@ def test_history_reads_in_english_too(app, team, make_process):
 
 def test_unknown_file_is_404(app, team):
     assert Browser(app, "staff@example.org").get("/processes/999").status_code == 404
+
+
+def test_partner_reorganised_with_a_successor_from_the_page(app, team, make_process):
+    clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    process = drive(make_process("nea_ionia"), team, "active")
+    staff = Browser(app, "staff@example.org")
+    page = staff.text(f"/processes/{process.id}")
+    assert 'id="succ-partner_reorganised"' in page
+    assert f'<option value="{authority("volos").id}">' in page
+    missing = staff.post(
+        f"/processes/{process.id}/transition",
+        {"version": fresh(process.id).version, "transition": "partner_reorganised"},
+    )
+    assert missing.status_code == 422
+    assert 'class="field has-error"' in missing.get_data(as_text=True)
+    assert active(process.id) == {"active"}
+    response = staff.post(
+        f"/processes/{process.id}/transition",
+        {
+            "version": fresh(process.id).version,
+            "transition": "partner_reorganised",
+            "successor": authority("volos").id,
+        },
+    )
+    assert response.status_code == 302
+    assert active(process.id) == {"under_review"}
+
+
+def test_record_links_follow_what_the_file_waits_for(app, team, make_process):
+    process = drive(make_process("umea"), team, "parallel")
+    page = Browser(app, "staff@example.org").text(f"/processes/{process.id}")
+    assert f"/processes/{process.id}/record/ministry_decision" in page
+    assert f"/processes/{process.id}/record/partner_decision" in page
+    assert "Επιβεβαίωση: οριστικό κείμενο συμφωνημένο" in page
+    # A councillor sees what is missing but gets no record buttons.
+    councillor = Browser(app, "c1@example.org").text(f"/processes/{process.id}")
+    assert "Δεν έχει καταχωριστεί" in councillor
+    assert f"/processes/{process.id}/record/" not in councillor
