@@ -59,6 +59,7 @@ def _decide(request_id: int, decision: str, comment: str, version: int | None) -
     "Approve, reject or send back",
     "Decision",
     tags=TAGS,
+    etag=True,
     if_match=True,
     errors=(409,),
     description=(
