@@ -479,3 +479,20 @@ def test_every_api_route_needs_a_token_and_its_permission(app, api, make_user):
         assert refused.status_code == 403, (method, path, outsiders[0])
         checked += 1
     assert checked >= 7
+
+
+def test_an_unexpected_failure_is_a_json_500_with_nothing_saved(api, team, monkeypatch):
+    from tracker.services import processes
+
+    original = processes.create_process
+
+    def failing(*args, **kwargs):
+        original(*args, **kwargs)  # the file is flushed, then something breaks
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(processes, "create_process", failing)
+    r = api.post("/processes", {"kind": "twinning", "partner": "umea"}, as_=team["staff"])
+    assert r.status_code == 500
+    assert error_of(r)["code"] == "internal_error"
+    assert "disk on fire" not in r.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Process)) == 0
