@@ -11,6 +11,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent
 INSTANCE_DIR = Path(os.environ.get("INSTANCE_PATH", BASE_DIR / "instance"))
@@ -32,6 +33,17 @@ def database_url(raw: str | None, default: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def trusted_hosts(raw: str | None, base_url: str | None = None) -> list[str] | None:
+    """Host names the app answers to: ``TRUSTED_HOSTS`` (comma-separated), else BASE_URL's host.
+
+    Without ``base_url`` an empty setting means "any host" (development and tests).
+    """
+    hosts = [h.strip() for h in (raw or "").split(",") if h.strip()]
+    if not hosts and base_url:
+        hosts = [urlsplit(base_url).hostname or "localhost"]
+    return hosts or None
 
 
 def _dev_secret() -> str:
@@ -56,7 +68,7 @@ class Config:
     BABEL_DEFAULT_TIMEZONE = os.environ.get("TIMEZONE", "Europe/Athens")
     LANGUAGES = ("el", "en")
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
-    TRUSTED_HOSTS = [h for h in os.environ.get("TRUSTED_HOSTS", "").split(",") if h] or None
+    TRUSTED_HOSTS = trusted_hosts(os.environ.get("TRUSTED_HOSTS"))
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     UPLOAD_DIR = Path(os.environ.get("UPLOAD_DIR", INSTANCE_DIR / "documents"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
@@ -103,6 +115,8 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
+    # Always a list in production: a request for any other Host is answered 400.
+    TRUSTED_HOSTS = trusted_hosts(os.environ.get("TRUSTED_HOSTS"), Config.BASE_URL)
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     DEMO_ALLOWED = False

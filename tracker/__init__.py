@@ -35,10 +35,9 @@ def create_app(config: type[Config] | str | None = None, **overrides: Any) -> Fl
 
 
 def register_logging(app: Flask) -> None:
-    if not logging.getLogger().handlers:
-        logging.basicConfig(
-            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
+    from .logs import install
+
+    install()  # single-line records: user input cannot forge a log line
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
@@ -96,6 +95,9 @@ def register_templates(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
+    from .backup import backup_command, restore_command
     from .cli import tracker_cli
 
+    tracker_cli.add_command(backup_command)
+    tracker_cli.add_command(restore_command)
     app.cli.add_command(tracker_cli)

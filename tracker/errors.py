@@ -1,15 +1,28 @@
-"""Generic error pages: no traceback, no SQL; the failed transaction is rolled back."""
+"""Generic error pages: no traceback, no SQL; the failed transaction is rolled back.
+
+A lost database connection (a restart, a failover, a pool that cannot hand
+out a connection in time) is answered ``503`` with ``Retry-After``: the
+request did nothing, and the next one gets a fresh connection
+(``pool_pre_ping``).
+"""
 
 from __future__ import annotations
 
 import logging
 
 from flask import Flask, render_template, request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
 
 log = logging.getLogger("tracker.errors")
+
+FALLBACK_503 = (
+    '<!doctype html><html lang="el"><meta charset="utf-8"><title>503</title>'
+    "<h1>503</h1><p>Η υπηρεσία δεν είναι διαθέσιμη για λίγο· δοκιμάστε ξανά.</p>"
+    "<p>The service is briefly unavailable; please try again.</p></html>"
+)
 
 
 def _wants_json() -> bool:
@@ -44,7 +57,33 @@ def handle_unexpected(exc: Exception) -> tuple[object, int]:
     return render_template("errors/error.html", code=500, name="Internal Server Error"), 500
 
 
+def _rollback() -> None:
+    try:
+        db.session.rollback()
+    except sa_exc.SQLAlchemyError:  # the connection is gone: nothing left to undo
+        log.warning("rollback after a lost connection failed; the session is discarded")
+    db.session.remove()
+
+
+def handle_unavailable(exc: Exception) -> tuple[object, int, dict[str, str]]:
+    """The database went away mid-request: nothing was committed; try again shortly."""
+    _rollback()
+    log.error("database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
+    headers = {"Retry-After": "5"}
+    if _wants_json():
+        body = {"error": {"code": "unavailable", "message": "Service Unavailable", "details": {}}}
+        return body, 503, headers
+    try:
+        page = render_template("errors/error.html", code=503, name="Service Unavailable")
+    except sa_exc.SQLAlchemyError:  # the page itself needs the database (the user's name)
+        _rollback()
+        page = FALLBACK_503
+    return page, 503, headers
+
+
 def init_app(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http)
+    for unavailable in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
+        app.register_error_handler(unavailable, handle_unavailable)
     if not app.config.get("TESTING") or app.config.get("GENERIC_ERRORS_IN_TESTS", True):
         app.register_error_handler(Exception, handle_unexpected)

@@ -18,6 +18,7 @@ from datetime import timedelta
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter, Map
 
 from . import clock
 from .db import write_intent
@@ -29,6 +30,8 @@ IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 3600
 REAUTH_SECONDS = 15 * 60
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+#: The largest id a URL may carry: PostgreSQL's ``integer`` (SQLite overflows at 2**63).
+MAX_URL_ID = 2**31 - 1
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -157,7 +160,22 @@ def renew_session() -> None:
         session["lang"] = chosen
 
 
+class BoundedIntConverter(IntegerConverter):
+    """``<int:…>`` in web URLs: a number no column can hold is "not found", never a crash."""
+
+    def __init__(
+        self,
+        map: Map,
+        fixed_digits: int = 0,
+        min: int | None = None,
+        max: int | None = MAX_URL_ID,
+        signed: bool = False,
+    ) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 def init_app(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter  # before any blueprint adds a rule
     login_manager.login_view = "auth.login"
     login_manager.session_protection = None  # see docs/security.md: we use session versions
     login_manager.login_message = None  # type: ignore[assignment]

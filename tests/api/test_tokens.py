@@ -14,7 +14,7 @@ from tracker import clock
 from tracker.extensions import db
 from tracker.models import ApiToken, AuditLog
 from tracker.services import tokens
-from tracker.services.errors import Invalid, NotFound
+from tracker.services.errors import Forbidden, Invalid, NotFound
 
 SECRET_RE = re.compile(r"tt_[A-Za-z0-9_-]{40,}")
 
@@ -56,8 +56,10 @@ def test_name_is_required_and_bounded(app, team, name):
 def test_nobody_revokes_someone_elses_token(app, team):
     token, secret = tokens.create(team["staff"], "mine")
     db.session.commit()
-    with pytest.raises(NotFound):
+    with pytest.raises(Forbidden):
         tokens.revoke(token.id, team["head"])
+    with pytest.raises(NotFound):
+        tokens.revoke(token.id + 1000, team["head"])
     assert tokens.authenticate(secret) is not None
 
 
@@ -106,7 +108,7 @@ def test_revoke_from_the_page(auth, client, team, api):
     login(auth, "staff@example.org")
     token_value = csrf_token(client, "/account/tokens/")
     stolen = client.post(f"/account/tokens/{other.id}/revoke", data={"csrf_token": token_value})
-    assert stolen.status_code == 404
+    assert stolen.status_code == 403
     done = client.post(f"/account/tokens/{token.id}/revoke", data={"csrf_token": token_value})
     assert done.status_code == 302
     headers = {"Authorization": f"Bearer {secret}"}

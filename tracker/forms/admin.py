@@ -13,7 +13,6 @@ from wtforms import (
     Form,
     FormField,
     HiddenField,
-    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
@@ -39,6 +38,7 @@ from ..domain.ladders import ANCHORS, KINDS
 from ..domain.roles import ROLE_KEYS, ROLES
 from ..domain.text import pick
 from .account import LANGUAGES, options
+from .fields import IntegerField
 
 
 class MultiCheckboxField(SelectMultipleField):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -16,6 +17,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, Optional
+
+from .fields import IntegerField
 
 
 def _strip(value: str | None) -> str | None:
@@ -67,5 +70,8 @@ class FlagForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
+    """The hidden key makes a double click or a resubmission record the comment once."""
+
     body = TextAreaField(_l("Comment"), validators=[InputRequired(), Length(max=4000)])
+    key = HiddenField(default=lambda: secrets.token_urlsafe(16))
     submit = SubmitField(_l("Add comment"))

@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    IntegerField,
     RadioField,
     SelectChoice,
     SelectField,
@@ -18,6 +17,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, Optional
+
+from .fields import IntegerField
 
 
 def _strip(value: str | None) -> str | None:

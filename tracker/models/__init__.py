@@ -16,6 +16,7 @@ from .processes import (
     Step,
     WorkflowVersion,
 )
+from .submissions import FormSubmission
 from .tokens import ApiToken
 from .users import Delegation, User, UserRole
 
@@ -34,6 +35,7 @@ __all__ = [
     "Delegation",
     "Document",
     "ExternalEvent",
+    "FormSubmission",
     "LoginAttempt",
     "OutboxMessage",
     "Process",

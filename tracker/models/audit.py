@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, relationship
 
 from .base import Base, now
 from .users import User
@@ -41,6 +41,15 @@ def _refuse_audit_changes(session: Session, context: Any, instances: Any) -> Non
     """History is append-only in the application (PostgreSQL also has a trigger)."""
     for obj in list(session.dirty) + list(session.deleted):
         if isinstance(obj, AuditLog) and (obj in session.deleted or session.is_modified(obj)):
+            raise AuditImmutable("audit log rows cannot be changed or deleted")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_audit_changes(state: ORMExecuteState) -> None:
+    """``update(AuditLog)`` / ``delete(AuditLog)`` statements bypass the flush guard above."""
+    if state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if getattr(table, "name", None) == AuditLog.__tablename__:
             raise AuditImmutable("audit log rows cannot be changed or deleted")
 
 

@@ -19,7 +19,7 @@ from ..domain.text import Reason
 from ..extensions import db
 from ..models import ApiToken, User
 from . import audit
-from .errors import Invalid, NotFound, Refused
+from .errors import Forbidden, Invalid, NotFound, Refused
 
 #: Every token starts with this, so secret scanners and people recognise one.
 SCHEME = "tt_"
@@ -56,10 +56,15 @@ def create(actor: User, name: str) -> tuple[ApiToken, str]:
 
 
 def revoke(token_id: int, actor: User) -> ApiToken:
-    """Revoke one of the actor's own tokens (revoking twice changes nothing)."""
+    """Revoke one of the actor's own tokens (revoking twice changes nothing).
+
+    Someone else's token is ``Forbidden``: the edge answers 403 and records it.
+    """
     token = db.session.get(ApiToken, token_id)
-    if token is None or token.user_id != actor.id:
+    if token is None:
         raise NotFound()
+    if token.user_id != actor.id:
+        raise Forbidden()
     if token.revoked_dt is None:
         token.revoked_dt = clock.utcnow()
         audit.record("token.revoke", actor, obj=token, data={"prefix": token.prefix})

@@ -192,7 +192,9 @@ def comment(process_id: int) -> tuple[str, int] | Response:
     process = load(process_id)
     form = CommentForm()
     if form.validate_on_submit():
-        _result, error = run(comments.add, process.id, form.body.data or "", current_user)
+        _result, error = run(
+            comments.add, process.id, form.body.data or "", current_user, form.key.data
+        )
         if error is None:
             flash(_("Your comment was added."), "success")
             return redirect(url_for(".detail", process_id=process.id, _anchor="comments-h"))

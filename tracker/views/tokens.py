@@ -11,6 +11,7 @@ from ..forms.tokens import RevokeForm, TokenForm
 from ..models import User
 from ..security import recently_authenticated
 from ..services import tokens
+from ..services.errors import Forbidden
 from .access import AUTHENTICATED, password_confirmed, requires
 from .edge import run, show_error
 
@@ -57,6 +58,8 @@ def revoke(token_id: int) -> Response:
     if not RevokeForm().validate_on_submit():
         abort(400)
     _result, error = run(tokens.revoke, token_id, _me())
+    if isinstance(error, Forbidden):
+        abort(403)  # someone else's token: refused, logged and recorded
     if error is not None:
         abort(404)
     flash(_("Token revoked: it no longer works."), "success")
