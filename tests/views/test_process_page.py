@@ -230,3 +230,20 @@ def test_record_links_follow_what_the_file_waits_for(app, team, make_process):
     councillor = Browser(app, "c1@example.org").text(f"/processes/{process.id}")
     assert "Δεν έχει καταχωριστεί" in councillor
     assert f"/processes/{process.id}/record/" not in councillor
+
+
+def test_abandoned_file_is_closed_on_its_page(app, team, make_process):
+    process = make_process("umea")
+    head = Browser(app, "head@example.org")
+    response = head.post(
+        f"/processes/{process.id}/transition",
+        {"version": fresh(process.id).version, "transition": "abandon"},
+    )
+    assert response.status_code == 302
+    assert active(process.id) == {"abandoned"}
+    page = head.text(f"/processes/{process.id}")
+    assert "Ο φάκελος έχει κλείσει" in page
+    assert f'action="/processes/{process.id}/transition"' not in page
+    assert re.search(r'class="node node-current terminal"', page)
+    dashboard = head.text("/")
+    assert 'class="urgency-none closed"' in dashboard

@@ -46,9 +46,14 @@ def test_council_form_offers_the_rule_and_the_members(app, team, at_council):
 def test_scenario_2_vote_recorded_and_appeal_window_shown(app, team, at_council):
     staff = Browser(app, "staff@example.org")
     response = staff.post(
-        f"/processes/{at_council.id}/council", council_data(fresh(at_council.id).version)
+        f"/processes/{at_council.id}/council",
+        council_data(fresh(at_council.id).version),
+        follow_redirects=True,
     )
-    assert response.status_code == 302
+    assert response.status_code == 200
+    told = strip_tags(response.get_data(as_text=True))
+    assert "Η απόφαση 214/2026 καταχωρίστηκε: εγκρίθηκε (24 υπέρ, 27 παρόντες)." in told
+    assert "η υπογραφή περιμένει ως τότε" in told
     decision = db.session.scalars(sa.select(CouncilDecision)).one()
     assert (decision.decision_number, decision.ada, decision.outcome) == (
         "214/2026",

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -85,6 +87,15 @@ def council(process_id: int) -> tuple[str, int] | Response:
                 ),
                 "success",
             )
+            appeal = _open_appeal(process.id) if decision.posted_on else None
+            if appeal is not None:
+                flash(
+                    _(
+                        "The appeal window is open until %(when)s; signing waits until then.",
+                        when=format_datetime(appeal.due_dt, "d MMM y, HH:mm"),
+                    ),
+                    "info",
+                )
             return redirect(url_for("processes.detail", process_id=process.id, _anchor="council-h"))
         assert error is not None
         status = refused(error, form)
@@ -95,6 +106,14 @@ def council(process_id: int) -> tuple[str, int] | Response:
     return render_template(
         "records/council.html", p=process, form=form, rule=rule, today=_today()
     ), status
+
+
+def _open_appeal(process_id: int) -> Deadline | None:
+    return db.session.scalars(
+        sa.select(Deadline).where(
+            Deadline.process_id == process_id, Deadline.kind == "appeal", Deadline.status == "open"
+        )
+    ).first()
 
 
 def _today() -> date:
