@@ -247,3 +247,12 @@ def test_abandoned_file_is_closed_on_its_page(app, team, make_process):
     assert re.search(r'class="node node-current terminal"', page)
     dashboard = head.text("/")
     assert 'class="urgency-none closed"' in dashboard
+
+
+def test_memorandum_and_network_pages_render(app, team, make_process):
+    staff = Browser(app, "staff@example.org")
+    for partner, kind in (("chaoyang", "memorandum"), ("umea", "network")):
+        process = make_process(partner, kind=kind)
+        page = staff.text(f"/processes/{process.id}")
+        svg = re.search(r'<svg class="workflow".*?</svg>', page, re.S).group(0)
+        assert svg.count('class="node ') == len(process.definition.states)
