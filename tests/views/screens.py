@@ -65,6 +65,19 @@ class Browser:
         """POST with this session's CSRF token (scraped from the dashboard)."""
         return self.client.post(path, data={**(data or {}), "csrf_token": self.token()}, **kw)
 
+    def submit(self, path: str, typed: dict[str, Any], **kw: Any) -> Any:
+        """Fill in the form on ``path`` as rendered (its hidden fields kept) and send it."""
+        page = self.text(path)
+        form = page[page.index('<form method="post" novalidate') :]
+        form = form[: form.index("</form>")]
+        hidden = dict(
+            re.findall(r'<input[^>]*type="hidden"[^>]*name="([^"]+)"[^>]*value="([^"]*)"', form)
+        )
+        hidden.update(
+            re.findall(r'<input[^>]*name="([^"]+)"[^>]*type="hidden"[^>]*value="([^"]*)"', form)
+        )
+        return self.client.post(path, data={**hidden, **typed}, **kw)
+
     def post_raw(self, path: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
         """POST without any CSRF token, as a forged cross-site form would."""
         return self.client.post(path, data=data or {}, **kw)

@@ -262,3 +262,23 @@ def test_viewer_and_councillor_cannot_post_any_record_form(app, team, at_council
     assert history_count(at_council.id) == events
     assert council_count() == 0
     assert fresh(at_council.id).version == version
+
+
+def test_forms_as_rendered_carry_the_version_they_were_read_at(app, team, at_council):
+    """Submitting exactly what the browser shows (hidden fields included) is accepted."""
+    staff = Browser(app, "staff@example.org")
+    typed = {k: v for k, v in council_data(0).items() if k != "version"}
+    response = staff.submit(f"/processes/{at_council.id}/council", typed)
+    assert response.status_code == 302, strip_tags(response.get_data(as_text=True))[:500]
+    assert active(at_council.id) == {"ministry_review", "partner_approval"}
+    response = staff.submit(
+        f"/processes/{at_council.id}/record/partner_decision",
+        {"outcome": "approved", "event_date": today().isoformat()},
+    )
+    assert response.status_code == 302
+    appeal = db.session.scalars(sa.select(Deadline).where(Deadline.kind == "appeal")).one()
+    later = to_local(appeal.due_dt).date() + timedelta(days=5)
+    response = staff.submit(
+        f"/deadlines/{appeal.id}/extend", {"new_due": later.isoformat(), "reason": "x"}
+    )
+    assert response.status_code == 302
