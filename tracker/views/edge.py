@@ -10,6 +10,7 @@ from flask import flash
 from flask_babel import get_locale
 from flask_wtf import FlaskForm
 
+from ..db import write_intent
 from ..extensions import db
 from ..services.errors import ServiceError
 
@@ -23,7 +24,12 @@ def lang() -> str:
 
 
 def run(call: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | None, ServiceError | None]:
-    """Call a service and commit; on a refusal roll back so nothing is half-saved."""
+    """Call a service and commit; on a refusal roll back so nothing is half-saved.
+
+    Once the change is committed or refused, what is left of the request only
+    reads (a redirect, or the form again with its messages): on SQLite those
+    reads no longer take the write lock, so other writers are not kept waiting.
+    """
     try:
         result = call(*args, **kwargs)
         db.session.commit()
@@ -31,6 +37,8 @@ def run(call: Callable[..., T], *args: Any, **kwargs: Any) -> tuple[T | None, Se
     except ServiceError as exc:
         db.session.rollback()
         return None, exc
+    finally:
+        write_intent.set(False)
 
 
 def show_error(exc: ServiceError, form: FlaskForm | None = None) -> None:

@@ -1,0 +1,11 @@
+"""Reliability tests: print their measured figures at the end of the run."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.figures import summary
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    summary("reliability", terminalreporter)
