@@ -242,6 +242,8 @@ ERROR_TEXT = {
     413: "The request body is too large.",
     415: "The body must be JSON.",
     422: "Invalid input: see details.fields.",
+    500: "Unexpected failure; nothing was saved.",
+    503: "The database is briefly unavailable; nothing was done. Retry after a few seconds.",
 }
 
 
@@ -320,7 +322,7 @@ def _operation_doc(
             }
         }
     responses: dict[str, Any] = {str(op.status): ok}
-    codes = set(op.errors) | {405, 500}
+    codes = set(op.errors) | {405, 500, 503}
     if not op.public:
         codes |= {401, 403}
     if op.query or op.body is not None:
