@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, render_template, request
+from flask.globals import request_ctx
 from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import HTTPException
 
@@ -32,6 +33,10 @@ def _wants_json() -> bool:
 def handle_http(exc: HTTPException) -> tuple[object, int]:
     db.session.rollback()
     code = exc.code or 500
+    if request_ctx.url_adapter is None:
+        # Refused before routing (an untrusted Host header): no page can be built
+        # for a host we do not serve, so a bare answer without any link.
+        return f"{code} {exc.name}\n", code
     if code == 403:
         from .views.access import record_denied
 
@@ -65,8 +70,32 @@ def _rollback() -> None:
     db.session.remove()
 
 
-def handle_unavailable(exc: Exception) -> tuple[object, int, dict[str, str]]:
+def connection_lost(exc: Exception) -> bool:
+    """A database that is (briefly) unreachable, as opposed to a bug in a query.
+
+    Pool timeouts; disconnects SQLAlchemy detected (PostgreSQL restarted, a
+    connection killed); psycopg's operational errors (connection refused,
+    administrator shutdown); SQLite's "database is locked" after its busy timeout.
+    """
+    if isinstance(exc, sa_exc.TimeoutError):
+        return True
+    if not isinstance(exc, sa_exc.DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    module = type(orig).__module__
+    if module.startswith("psycopg"):
+        import psycopg
+
+        return isinstance(orig, psycopg.OperationalError)
+    return module.startswith("sqlite3") and "locked" in str(orig)
+
+
+def handle_unavailable(exc: Exception) -> tuple[object, int] | tuple[object, int, dict[str, str]]:
     """The database went away mid-request: nothing was committed; try again shortly."""
+    if not connection_lost(exc):
+        return handle_unexpected(exc)
     _rollback()
     log.error("database unavailable on %s %s: %s", request.method, request.path, type(exc).__name__)
     headers = {"Retry-After": "5"}

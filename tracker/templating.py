@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any, Mapping
 
@@ -37,9 +38,22 @@ def reason_text(reason: Reason) -> str:
     return reason.text(lang())
 
 
+_WEB_URL = re.compile(r"https?://[^\s/?#\\]+[^\s\\]*", re.IGNORECASE)
+
+
+def web_url(value: str | None) -> str:
+    """A user-entered address for ``href``: http(s) only, else nothing (no ``javascript:``).
+
+    The service already refuses other schemes when the address is saved; this
+    also covers rows written before that rule or by other means.
+    """
+    text = (value or "").strip()
+    return text if _WEB_URL.fullmatch(text) else ""
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        localdt=localdt, localdate=localdate, pick=bilingual, reason=reason_text
+        localdt=localdt, localdate=localdate, pick=bilingual, reason=reason_text, web_url=web_url
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
