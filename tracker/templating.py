@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Any, Mapping
 
@@ -12,6 +11,7 @@ from flask_login import current_user
 
 from .domain.roles import ROLES
 from .domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, OUTCOMES, PHASES, Reason, pick
+from .services.urls import is_web_url
 from .views.edge import lang
 
 
@@ -38,9 +38,6 @@ def reason_text(reason: Reason) -> str:
     return reason.text(lang())
 
 
-_WEB_URL = re.compile(r"https?://[^\s/?#\\]+[^\s\\]*", re.IGNORECASE)
-
-
 def web_url(value: str | None) -> str:
     """A user-entered address for ``href``: http(s) only, else nothing (no ``javascript:``).
 
@@ -48,7 +45,7 @@ def web_url(value: str | None) -> str:
     also covers rows written before that rule or by other means.
     """
     text = (value or "").strip()
-    return text if _WEB_URL.fullmatch(text) else ""
+    return text if is_web_url(text) else ""
 
 
 def init_app(app: Flask) -> None:

@@ -19,6 +19,7 @@ from ..models import Authority, Process, User
 from . import audit, processes
 from .errors import Invalid, NotFound
 from .permissions import require
+from .urls import is_web_url
 
 REORGANISED = "partner_reorganised"
 FIELDS = (
@@ -66,7 +67,7 @@ def _errors(data: AuthorityInput) -> dict[str, list[Reason]]:
     if data.population is not None and data.population < 0:
         errors["population"] = [Reason("vote_negative")]
     website = data.website.strip()
-    if website and (not re.match(r"https?://[^\s/]+", website, re.I) or len(website) > 300):
+    if website and (not is_web_url(website) or len(website) > 300):
         errors["website"] = [Reason("url_scheme")]
     if len(data.notes) > 4000:
         errors["notes"] = [Reason("too_long", {"max": 4000})]

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import current_app, url_for
+
+#: An address a user may enter (a partner's website): http or https, a host, no spaces.
+WEB_URL = re.compile(r"https?://[^\s/?#\\]+[^\s\\]*", re.IGNORECASE)
+
+
+def is_web_url(text: str) -> bool:
+    """Only ``http://`` and ``https://`` addresses: never ``javascript:``, ``data:``, ``//host``."""
+    return WEB_URL.fullmatch(text) is not None
 
 
 def external_url(endpoint: str, **values: Any) -> str:
