@@ -34,7 +34,7 @@ run: install translations
 	$(BIN)/flask tracker seed --demo --if-empty
 	./scripts/dev-run.sh
 
-test: install-dev translations
+test: install-dev translations browser-deps
 	@if [ -n "$$DATABASE_URL" ]; then \
 		$(MAKE) --no-print-directory test-db; \
 	elif [ "$$TEST_DB" = "sqlite" ]; then \
@@ -55,6 +55,27 @@ test-sqlite:
 test-db:
 	@echo "== test suite on $$DATABASE_URL"
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser tests (tests/browser) drive Debian's chromium (never a browser downloaded by
+# `playwright install`) and inject axe-core from npm. Both are installed once, idempotently;
+# a CJK font keeps the Chinese partner's name readable in the screenshots.
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: browser-deps browser-system
+browser-deps: browser-system node_modules/.installed
+
+browser-system:
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(CJK_FONT) ] || ! command -v npm >/dev/null; then \
+		echo "== installing chromium, a CJK font and npm for the browser tests"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei npm; \
+	fi
+
+node_modules/.installed: package.json package-lock.json | browser-system
+	npm ci --no-audit --no-fund
+	touch $@
 
 lint: install-dev
 	$(BIN)/ruff check .
