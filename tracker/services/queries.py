@@ -212,7 +212,12 @@ def who_acts(
 def dashboard(user: User, filters: Filters, lang: str) -> Dashboard:
     """Every file with its states, progress, next deadline and who must act (5 queries)."""
     now = clock.utcnow()
-    stmt = sa.select(Process).options(joinedload(Process.owner)).order_by(Process.id)
+    # The workflow versions (large JSON) are loaded once each, not decoded again on every row.
+    stmt = (
+        sa.select(Process)
+        .options(joinedload(Process.owner), selectinload(Process.workflow))
+        .order_by(Process.id)
+    )
     processes = list(db.session.scalars(stmt).unique())
     steps: dict[int, list[Step]] = defaultdict(list)
     for step in db.session.scalars(sa.select(Step).where(Step.status == "open").order_by(Step.id)):
