@@ -91,3 +91,19 @@ clean:
 test-deploy: install-dev translations
 	@echo "== deployment smoke test on $${DATABASE_URL:-$(PG_TEST_URL)}"
 	DEPLOY_SMOKE=1 DATABASE_URL=$${DATABASE_URL:-$(PG_TEST_URL)} $(BIN)/python -m pytest -q tests/deploy $(PYTEST_ARGS)
+
+.PHONY: bench bench-peer
+# Every figure of docs/performance.md, each a ratio against a baseline measured in the same run.
+# BENCH_PG: a PostgreSQL database the load figure may wipe (default: the test_h bench database).
+BENCH_PG ?= postgresql://postgres@127.0.0.1:5432/test_h
+bench: install-dev translations  ## all figures (docs/performance.md); bench-peer adds viewflow
+	$(BIN)/python -m bench.run_all --database-url $(BENCH_PG)
+
+PEER_VENV := bench/.venv-peer
+$(PEER_VENV)/.installed:
+	test -x $(PEER_VENV)/bin/python || $(PYTHON) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install -q django-viewflow==2.4.0
+	touch $@
+
+bench-peer: install-dev $(PEER_VENV)/.installed  ## one approval here vs django-viewflow 2.4
+	$(BIN)/python -m bench.versus_viewflow

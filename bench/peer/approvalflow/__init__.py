@@ -1,0 +1,1 @@
+"""The peer's one-approval flow: start → approve (a human task) → end."""
