@@ -54,6 +54,19 @@ def test_nginx_body_limit_matches_the_upload_limit():
     assert limit == int(env_example()["MAX_UPLOAD_MB"]) + 1
     assert "X-Forwarded-Proto $scheme" in (DEPLOY / "nginx-proxy.conf").read_text()
     assert "Strict-Transport-Security" in nginx and "$args" not in nginx
+    assert "$request " not in nginx and "$request_uri " not in nginx.split("log_format")[1][:200]
+
+
+@pytest.mark.parametrize("secret_path", ["/reset/<token>", "/feeds/<token>.ics"])
+def test_secret_bearing_paths_are_masked_in_both_access_logs(app, gunicorn_conf, secret_path):
+    rules = {r.rule for r in app.url_map.iter_rules()}
+    assert secret_path in rules, "the route moved: update the masks in deploy/"
+    nginx = (DEPLOY / "nginx.conf.example").read_text(encoding="utf-8")
+    prefix = secret_path.split("<")[0]
+    assert f"~^{prefix}" in nginx and "$tracker_log_uri" in nginx
+    token = "Zx9_" * 8 + ".sig-nature"
+    masked = gunicorn_conf().redact_path(secret_path.replace("<token>", token))
+    assert token not in masked and "[redacted]" in masked
 
 
 @pytest.fixture
