@@ -21,11 +21,29 @@ PO = ROOT / "tracker/translations/el/LC_MESSAGES/messages.po"
 def extract() -> Path:
     out = Path(tempfile.mkdtemp()) / "messages.pot"
     subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "--no-location", "--omit-header",
-         # Scan templates/_macros too (Babel skips "_" folders unless told otherwise).
-         "--ignore-dirs", ".*", "-o", str(out), "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "--no-location",
+            "--omit-header",
+            # Scan templates/_macros too (Babel skips "_" folders unless told otherwise).
+            "--ignore-dirs",
+            ".*",
+            "-o",
+            str(out),
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     return out
 

@@ -216,7 +216,9 @@ class AuthActions:
             follow_redirects=follow,
         )
 
-    def post(self, path: str, data: dict[str, Any] | None = None, page: str = "/", **kw: Any) -> Any:
+    def post(
+        self, path: str, data: dict[str, Any] | None = None, page: str = "/", **kw: Any
+    ) -> Any:
         token = csrf_token(self.client, page)
         return self.client.post(path, data={**(data or {}), "csrf_token": token}, **kw)
 

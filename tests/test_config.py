@@ -44,7 +44,10 @@ def test_production_accepts_real_settings(monkeypatch):
 
 def test_production_cookies_are_secure():
     assert ProductionConfig.SESSION_COOKIE_SECURE and ProductionConfig.REMEMBER_COOKIE_SECURE
-    assert ProductionConfig.SESSION_COOKIE_HTTPONLY and ProductionConfig.SESSION_COOKIE_SAMESITE == "Lax"
+    assert (
+        ProductionConfig.SESSION_COOKIE_HTTPONLY
+        and ProductionConfig.SESSION_COOKIE_SAMESITE == "Lax"
+    )
     assert not ProductionConfig.DEMO_ALLOWED
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import sys
 from datetime import date
 from typing import Any
@@ -11,6 +12,7 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
+from .db import writing
 from .domain.calendar import to_local
 from .domain.roles import ROLE_KEYS
 from .extensions import db
@@ -51,23 +53,27 @@ def seed(mode: str, if_empty: bool) -> None:
 
     from . import seed as seeding
 
-    if mode == "demo":
-        if not current_app.config.get("DEMO_ALLOWED"):
-            raise click.ClickException("demo data is refused by the production configuration")
-        if not seeding.is_empty():
-            if if_empty:
-                click.echo("Database already has data; demo not loaded.")
-                return
-            raise click.ClickException(
-                "the database is not empty; demo data goes only into an empty one"
+    if mode == "demo" and not current_app.config.get("DEMO_ALLOWED"):
+        raise click.ClickException("demo data is refused by the production configuration")
+    with writing():  # the emptiness check and the load are one write transaction
+        if mode == "demo":
+            if not seeding.is_empty():
+                db.session.rollback()
+                if if_empty:
+                    click.echo("Database already has data; demo not loaded.")
+                    return
+                raise click.ClickException(
+                    "the database is not empty; demo data goes only into an empty one"
+                )
+            made = seeding.seed_demo()
+            db.session.commit()
+            click.echo(
+                f"Demo data loaded: {len(made)} agreements, {len(seeding.DEMO_USERS)} users."
             )
-        made = seeding.seed_demo()
-        db.session.commit()
-        click.echo(f"Demo data loaded: {len(made)} agreements, {len(seeding.DEMO_USERS)} users.")
-    else:
-        seeding.seed_reference()
-        db.session.commit()
-        click.echo("Reference data loaded.")
+        else:
+            seeding.seed_reference()
+            db.session.commit()
+            click.echo("Reference data loaded.")
 
 
 @tracker_cli.command("create-user")
@@ -81,11 +87,12 @@ def create_user(
 ) -> None:
     """Create an account; the user must change the password at first log-in."""
     try:
-        user = accounts.create_user(email, name, password, list(roles), None, language)
+        with writing():
+            user = accounts.create_user(email, name, password, list(roles), None, language)
+            db.session.commit()
     except ServiceError as exc:
         _fail(exc)
         return
-    db.session.commit()
     click.echo(f"Created user {user.id} <{user.email}> with roles {', '.join(sorted(roles))}.")
 
 
@@ -117,7 +124,13 @@ def _payload(date_: str | None, place: str | None, successor: str | None) -> dic
 @click.argument("transition")
 @click.option("--as", "as_email", required=True)
 @click.option("--lang", default="en", type=click.Choice(["el", "en"]))
-def why(process_id: int, transition: str, as_email: str, lang: str) -> None:
+@click.option(
+    "--place",
+    type=click.Choice(["home", "partner"]),
+    default=None,
+    help="For signings: where the ceremony is (a trip abroad needs its own decision).",
+)
+def why(process_id: int, transition: str, as_email: str, lang: str, place: str | None) -> None:
     """Explain why a transition is (not) possible now."""
     process = db.session.get(Process, process_id)
     if process is None:
@@ -126,7 +139,12 @@ def why(process_id: int, transition: str, as_email: str, lang: str) -> None:
         raise click.ClickException(
             f"unknown transition; one of: {', '.join(process.definition.transitions)}"
         )
-    reasons = processes.check(process, transition, _actor(as_email))
+    payload = {"place": place} if place else None
+    reasons = [
+        r
+        for r in processes.check(process, transition, _actor(as_email), payload)
+        if r.code != "input_missing"
+    ]
     if not reasons:
         click.echo("Allowed.")
     for reason in reasons:
@@ -150,13 +168,14 @@ def advance(
 ) -> None:
     """Fire a transition, through the same service as the web page."""
     try:
-        process = processes.transition(
-            process_id, transition, _actor(as_email), payload=_payload(date_, place, successor)
-        )
+        with writing():
+            process = processes.transition(
+                process_id, transition, _actor(as_email), payload=_payload(date_, place, successor)
+            )
+            db.session.commit()
     except ServiceError as exc:
         _fail(exc)
         return
-    db.session.commit()
     states = sorted(processes.active_states(process))
     click.echo(f"Process {process.id} is now in: {', '.join(states)}")
 
@@ -168,11 +187,12 @@ def advance(
 def migrate_process(process_id: int, version: int, as_email: str) -> None:
     """Move a running file to another version of its workflow (audited)."""
     try:
-        process = workflows.migrate_process(process_id, version, _actor(as_email))
+        with writing():
+            process = workflows.migrate_process(process_id, version, _actor(as_email))
+            db.session.commit()
     except ServiceError as exc:
         _fail(exc)
         return
-    db.session.commit()
     click.echo(
         f"Process {process.id} now follows {process.workflow.name} v{process.workflow.version}."
     )
@@ -191,24 +211,27 @@ def export_audit(out: Any, process_id: int | None) -> None:
     if process_id is not None:
         stmt = stmt.where(AuditLog.process_id == process_id)
     for row in db.session.scalars(stmt):
-        writer.writerow(
-            [
-                row.id,
-                row.created_dt.isoformat(),
-                row.actor.email if row.actor else "",
-                row.on_behalf_of_id or "",
-                row.action,
-                row.process_id or "",
-                f"{row.object_type}:{row.object_id}" if row.object_type else "",
-                _csv_safe(str(row.data)),
-                row.ip,
-            ]
-        )
+        cells = [
+            row.id,
+            row.created_dt.isoformat(),
+            row.actor.email if row.actor else "",
+            row.on_behalf_of.email if row.on_behalf_of else "",
+            row.action,
+            row.process_id or "",
+            f"{row.object_type}:{row.object_id}" if row.object_type else "",
+            json.dumps(row.data, ensure_ascii=False, sort_keys=True, default=str),
+            row.ip,
+        ]
+        writer.writerow([csv_safe(c) if isinstance(c, str) else c for c in cells])
 
 
-def _csv_safe(value: str) -> str:
-    """Neutralise spreadsheet formulas in exported text."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+#: What spreadsheets read as the start of a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formulas in exported text (a leading quote makes it text)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 @tracker_cli.command("scheduler")

@@ -309,6 +309,8 @@ def _stop(scheduler: BlockingScheduler) -> None:
 def run(app: Flask, standby_poll: float = 15.0, stop: threading.Event | None = None) -> None:
     """Stand by until this is the active scheduler, catch up on downtime, then run the jobs."""
     holder = jobs.worker_id()
+    for name in ("apscheduler.scheduler", "apscheduler.executors.default"):
+        logging.getLogger(name).setLevel(logging.WARNING)  # each run is logged by the job itself
     with app.app_context():
         leader = leadership(app, holder)
     if not wait_for_leadership(app, leader, standby_poll, stop):

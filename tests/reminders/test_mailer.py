@@ -180,6 +180,7 @@ def test_credentials_from_config_are_used(app, team):
             MAIL_PORT=inbox.port,
             MAIL_USERNAME="tracker",
             MAIL_PASSWORD="wrong",
+            MAIL_TIMEOUT=2,  # aiosmtpd answers a failed login by going silent
         )
         [row] = _queue(team["staff"], 1)
         jobs.send_outbox()

@@ -35,14 +35,23 @@ def needed(group: ApprovalGroup, total: int) -> int:
     return group.n or 1
 
 
+def understaffed(group: ApprovalGroup, total: int) -> bool:
+    """Too few approvers were assigned for the policy ever to be met (e.g. 3 of 2)."""
+    return total == 0 or total < needed(group, total)
+
+
 def evaluate_group(group: ApprovalGroup, votes: Sequence[Vote]) -> Outcome:
-    """Decide a group as soon as the result can no longer change."""
+    """Decide a group as soon as the result can no longer change.
+
+    An understaffed group never approves: it stays pending, and the engine
+    says which roles are missing, rather than letting a step through unchecked.
+    """
     total = len(votes)
-    if total == 0:
-        return "pending"
     approvals = sum(v.decision == "approved" for v in votes)
     rejections = sum(v.decision == "rejected" for v in votes)
     need = needed(group, total)
+    if understaffed(group, total):
+        return "pending"
     if rejections and (group.veto or group.policy == "all"):
         return "rejected"
     if approvals >= need:

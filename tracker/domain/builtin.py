@@ -69,6 +69,7 @@ TWINNING: dict[str, Any] = {
         "ministry_exempt_countries": ["GR"],
         "ministry_required_countries": [],
         "appeal_days": 15,
+        "cycle_start": "drafting",
         "dormant_months": 24,
         "review_every_months": 24,
     },

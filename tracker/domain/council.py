@@ -25,16 +25,16 @@ class CouncilRule:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | None) -> CouncilRule:
         data = data or {}
-        rule = cls(
-            int(data.get("members", 41)),
-            data.get("quorum", "more_than_half"),
-            data.get("majority", "absolute_present"),
-        )
-        if rule.members < 1 or rule.quorum not in QUORUM_RULES:
-            raise DefinitionError("council: members >= 1 and a known quorum rule")
-        if rule.majority not in MAJORITY_RULES:
-            raise DefinitionError("council: unknown majority rule")
-        return rule
+        members = data.get("members", 41)
+        quorum = data.get("quorum", "more_than_half")
+        majority = data.get("majority", "absolute_present")
+        if not isinstance(members, int) or isinstance(members, bool) or members < 1:
+            raise DefinitionError("council: members must be a whole number >= 1")
+        if not isinstance(quorum, str) or quorum not in QUORUM_RULES:
+            raise DefinitionError(f"council: quorum rule must be one of {QUORUM_RULES}")
+        if not isinstance(majority, str) or majority not in MAJORITY_RULES:
+            raise DefinitionError(f"council: majority rule must be one of {MAJORITY_RULES}")
+        return cls(members, quorum, majority)  # type: ignore[arg-type]
 
     def to_dict(self) -> dict[str, Any]:
         return {"members": self.members, "quorum": self.quorum, "majority": self.majority}
@@ -93,6 +93,8 @@ def assess_vote(rule: CouncilRule, count: VoteCount) -> VoteAssessment:
             err(name, "vote_negative")
     if count.members < 1:
         err("members", "vote_members_zero")
+    if errors:  # comparisons with a negative number only repeat the same mistake
+        return VoteAssessment(errors, False, None)
     if count.present > count.members:
         err("present", "vote_present_exceeds", present=count.present, members=count.members)
     cast = count.votes_for + count.against + count.abstain
@@ -106,16 +108,23 @@ def assess_vote(rule: CouncilRule, count: VoteCount) -> VoteAssessment:
     return VoteAssessment({}, True, "approved" if _passes(rule, count) else "rejected")
 
 
-_ADA_RE = re.compile(r"^[0-9A-ZΑ-Ω]{4,14}-[0-9A-ZΑ-Ω]{1,6}$")
+_ADA_RE = re.compile(r"^[0-9Α-Ω]{4,14}-[0-9Α-Ω]{1,6}$")
+#: Latin capitals that look like Greek ones: a ΑΔΑ copied through a Latin keyboard.
+_LOOKALIKES = str.maketrans("ABEZHIKMNOPTYX", "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧ")
+_DASHES = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"))
 
 
 def normalise_ada(raw: str) -> str:
-    """Upper-case, strip accents and spaces: staff copy ΑΔΑ from PDFs in many shapes."""
+    """Upper-case, strip accents and spaces, Greek letters for Latin look-alikes.
+
+    Staff copy ΑΔΑ from PDFs and e-mails in many shapes; Diavgeia's own are
+    digits and Greek capitals with one hyphen.
+    """
     text = unicodedata.normalize("NFD", raw.strip().upper())
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
-    return re.sub(r"\s+", "", text).replace("–", "-").replace("—", "-")
+    return re.sub(r"\s+", "", text).translate(_DASHES).translate(_LOOKALIKES)
 
 
 def valid_ada(raw: str) -> bool:
-    """Loose shape check (capitals and digits, one hyphen) that accepts every real ΑΔΑ."""
+    """Loose shape check (Greek capitals and digits, one hyphen) that accepts every real ΑΔΑ."""
     return bool(_ADA_RE.match(normalise_ada(raw)))

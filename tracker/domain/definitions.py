@@ -12,15 +12,36 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
 from .calendar import DeadlineSpec
+from .council import CouncilRule
 from .errors import DefinitionError
 from .ladders import Ladder
 from .roles import ROLE_KEYS
-from .text import LANGUAGES, Text
+from .text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, LANGUAGES, OUTCOMES, PHASES, Text
 
 POLICIES = ("any", "all", "majority", "at_least")
 GUARDS = ("approvals", "council", "appeal_window_closed", "external", "flag", "travel_if_abroad")
 FLAGS = ("requires_ministry", "partner_abroad", "final_text_agreed")
 KINDS = ("twinning", "memorandum", "network")
+#: What a transition may ask for when it fires (the services know how to read each).
+INPUTS = ("date", "place", "successor")
+#: Law 3463/2006: anyone with a legal interest may appeal within 15 days of posting.
+STATUTORY_APPEAL_DAYS = 15
+
+
+def _mapping(data: Any, where: str) -> Mapping[str, Any]:
+    """Refuse non-objects with a DefinitionError (never an AttributeError further down)."""
+    if not isinstance(data, Mapping):
+        raise DefinitionError(f"{where}: expected an object, got {type(data).__name__}")
+    return data
+
+
+def _list(data: Any, where: str) -> list[Any]:
+    """Refuse anything but a list (a bare string would otherwise split into letters)."""
+    if data is None:
+        return []
+    if not isinstance(data, list | tuple):
+        raise DefinitionError(f"{where}: expected a list, got {type(data).__name__}")
+    return list(data)
 
 
 def _text(data: Any, where: str) -> dict[str, str]:
@@ -40,14 +61,15 @@ class ApprovalGroup:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> ApprovalGroup:
-        roles = tuple(data.get("roles") or ())
+        data = _mapping(data, where)
+        roles = tuple(_list(data.get("roles"), f"{where}.roles"))
         policy = data.get("policy", "any")
         n = data.get("n")
         if not roles or any(r not in ROLE_KEYS for r in roles):
             raise DefinitionError(f"{where}: approver roles must be among {ROLE_KEYS}")
         if policy not in POLICIES:
             raise DefinitionError(f"{where}: unknown approval policy {policy!r}")
-        if policy == "at_least" and (not isinstance(n, int) or n < 1):
+        if policy == "at_least" and (not isinstance(n, int) or isinstance(n, bool) or n < 1):
             raise DefinitionError(f"{where}: policy 'at_least' needs n >= 1")
         if policy != "at_least" and n is not None:
             raise DefinitionError(f"{where}: n is only for policy 'at_least'")
@@ -71,7 +93,7 @@ class ApprovalSpec:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str) -> ApprovalSpec:
-        groups = data.get("groups")
+        groups = _mapping(data, where).get("groups")
         if not isinstance(groups, list) or not groups:
             raise DefinitionError(f"{where}: approval needs at least one group")
         return cls(
@@ -127,7 +149,7 @@ class Place:
             return cls(data)
         if isinstance(data, Mapping) and isinstance(data.get("state"), str):
             when = data.get("when")
-            if when is not None and str(when).lstrip("!") not in FLAGS:
+            if when is not None and (not isinstance(when, str) or when.lstrip("!") not in FLAGS):
                 raise DefinitionError(f"{where}: unknown flag {when!r}")
             return cls(data["state"], when)
         raise DefinitionError(f"{where}: a place is a state name or {{state, when}}")
@@ -212,6 +234,49 @@ class WorkflowDef:
     def max_phase(self) -> int:
         return max(s.phase for s in self.states.values() if not s.terminal)
 
+    @property
+    def cycle_start(self) -> str | None:
+        """The state where a new round of the agreement begins (e.g. a renewal's redraft).
+
+        Council votes and outside events recorded before the process last entered
+        it belong to an earlier round and no longer satisfy guards.
+        """
+        value = self.settings.get("cycle_start")
+        return str(value) if value else None
+
+    def flag_frozen_states(self, flag: str) -> frozenset[str]:
+        """States during which ``flag`` must not change.
+
+        A flag that decides both where a fork goes (``council_approves`` opens
+        ministry review only when required) and what a join waits for (``ready``
+        needs the ministry's consent only when required) must hold still while
+        the branches between them are open, or the join would wait for a branch
+        that never opened, or leave one dangling.
+        """
+
+        def conditioned(places: tuple[Place, ...]) -> bool:
+            return any(p.when is not None and p.when.lstrip("!") == flag for p in places)
+
+        forks = [t for t in self.transitions.values() if conditioned(t.target)]
+        joins = {k for k, t in self.transitions.items() if conditioned(t.source)}
+        if not forks or not joins:
+            return frozenset()
+        forward = {p.state for t in forks for p in t.target}
+        backward = {p.state for k in joins for p in self.transitions[k].source}
+        edges = [
+            (k, s.state, d.state)
+            for k, t in self.transitions.items()
+            for s in t.source
+            for d in t.target
+        ]
+        changed = True
+        while changed:
+            before = len(forward) + len(backward)
+            forward |= {d for k, s, d in edges if s in forward and k not in joins}
+            backward |= {s for _, s, d in edges if d in backward}
+            changed = len(forward) + len(backward) != before
+        return frozenset(s for s in forward & backward if not self.states[s].terminal)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -225,21 +290,40 @@ class WorkflowDef:
         }
 
 
-def _state(key: str, data: Mapping[str, Any]) -> StateDef:
+def _state(key: str, data: Any) -> StateDef:
     where = f"states.{key}"
+    data = _mapping(data, where)
     deadline = DeadlineSpec.from_dict(data["deadline"]) if data.get("deadline") else None
     ladder = Ladder.from_dict(data["ladder"]) if data.get("ladder") else None
     approval = ApprovalSpec.from_dict(data["approval"], where) if data.get("approval") else None
     phase = data.get("phase", 0)
-    if not isinstance(phase, int) or phase < 0:
+    if not isinstance(phase, int) or isinstance(phase, bool) or phase < 0:
         raise DefinitionError(f"{where}: phase must be a whole number >= 0")
     terminal = bool(data.get("terminal", False))
-    if terminal and (deadline or approval):
-        raise DefinitionError(f"{where}: a terminal state has no deadline or approval")
+    if terminal and (deadline or approval or ladder):
+        raise DefinitionError(f"{where}: a terminal state has no deadline, reminders or approval")
+    if ladder and not deadline:
+        raise DefinitionError(f"{where}: reminders need a deadline to count from")
     hint = _text(data["hint"], f"{where}.hint") if data.get("hint") else None
     return StateDef(
         key, _text(data.get("title"), where), phase, terminal, deadline, ladder, approval, hint
     )
+
+
+def _one_of(value: Any, allowed: Mapping[str, Any] | tuple[str, ...], what: str) -> None:
+    if not isinstance(value, str) or value not in allowed:
+        raise DefinitionError(f"{what} must be one of {sorted(allowed)}, got {value!r}")
+
+
+#: Parameters each guard accepts: name -> (required, optional).
+GUARD_PARAMS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "approvals": ((), ()),
+    "council": (("purpose",), ("outcome",)),
+    "appeal_window_closed": ((), ()),
+    "external": (("event",), ("outcome",)),
+    "flag": (("flag",), ()),
+    "travel_if_abroad": ((), ("phase",)),
+}
 
 
 def _guard(data: Any, where: str) -> GuardRef:
@@ -247,16 +331,32 @@ def _guard(data: Any, where: str) -> GuardRef:
         data = {"name": data}
     if not isinstance(data, Mapping) or data.get("name") not in GUARDS:
         raise DefinitionError(f"{where}: unknown guard {data!r}")
-    params = {k: v for k, v in data.items() if k != "name"}
-    if data["name"] == "flag" and params.get("flag") not in FLAGS:
-        raise DefinitionError(f"{where}: guard 'flag' needs a known flag")
-    return GuardRef(data["name"], params)
+    name = str(data["name"])
+    params = {str(k): v for k, v in data.items() if k != "name"}
+    required, optional = GUARD_PARAMS[name]
+    missing = [k for k in required if k not in params]
+    unknown = sorted(set(params) - set(required) - set(optional))
+    if missing or unknown:
+        raise DefinitionError(f"{where}: guard {name!r} needs {required}, accepts {optional}")
+    if name == "council":
+        _one_of(params["purpose"], COUNCIL_PURPOSES, f"{where}: council purpose")
+        _one_of(params.get("outcome", "approved"), ("approved", "rejected"), f"{where}: outcome")
+    elif name == "external":
+        _one_of(params["event"], EXTERNAL_EVENTS, f"{where}: external event")
+        if "outcome" in params:
+            _one_of(params["outcome"], OUTCOMES, f"{where}: outcome")
+    elif name == "flag":
+        _one_of(params["flag"], FLAGS, f"{where}: flag")
+    elif name == "travel_if_abroad":
+        _one_of(params.get("phase", "A"), PHASES, f"{where}: phase")
+    return GuardRef(name, params)
 
 
-def _transition(key: str, data: Mapping[str, Any], states: Mapping[str, StateDef]) -> TransitionDef:
+def _transition(key: str, data: Any, states: Mapping[str, StateDef]) -> TransitionDef:
     where = f"transitions.{key}"
-    source = tuple(Place.parse(p, f"{where}.source") for p in data.get("source") or ())
-    target = tuple(Place.parse(p, f"{where}.target") for p in data.get("target") or ())
+    data = _mapping(data, where)
+    source = tuple(Place.parse(p, f"{where}.source") for p in _list(data.get("source"), where))
+    target = tuple(Place.parse(p, f"{where}.target") for p in _list(data.get("target"), where))
     if not source or not target:
         raise DefinitionError(f"{where}: needs a source and a target")
     for place in source + target:
@@ -265,7 +365,7 @@ def _transition(key: str, data: Mapping[str, Any], states: Mapping[str, StateDef
     for place in source:
         if states[place.state].terminal:
             raise DefinitionError(f"{where}: terminal state {place.state!r} cannot be left")
-    roles = tuple(data.get("roles") or ())
+    roles = tuple(_list(data.get("roles"), f"{where}.roles"))
     if not roles or any(r not in ROLE_KEYS for r in roles):
         raise DefinitionError(f"{where}: roles must be among {ROLE_KEYS}")
     match = data.get("match", "all")
@@ -274,11 +374,16 @@ def _transition(key: str, data: Mapping[str, Any], states: Mapping[str, StateDef
     style = data.get("style", "primary")
     if style not in ("primary", "secondary", "danger"):
         raise DefinitionError(f"{where}: unknown style {style!r}")
-    guards = tuple(_guard(g, f"{where}.guards") for g in data.get("guards") or ())
-    inputs = tuple(str(i) for i in data.get("inputs") or ())
+    guards = tuple(_guard(g, f"{where}.guards") for g in _list(data.get("guards"), where))
+    inputs = tuple(str(i) for i in _list(data.get("inputs"), f"{where}.inputs"))
+    unknown_inputs = sorted(set(inputs) - set(INPUTS))
+    if unknown_inputs:
+        raise DefinitionError(f"{where}: unknown input(s) {unknown_inputs}; known: {INPUTS}")
     auto = bool(data.get("auto", False))
     if auto and inputs:
         raise DefinitionError(f"{where}: an automatic transition cannot ask for inputs")
+    if auto and not guards:
+        raise DefinitionError(f"{where}: an automatic transition needs a guard to wait on")
     return TransitionDef(
         key,
         _text(data.get("title"), where),
@@ -314,6 +419,29 @@ def _check_graph(defn: WorkflowDef) -> None:
         raise DefinitionError(f"non-terminal states with no way out: {sorted(stuck)}")
 
 
+def _countries(value: Any, where: str) -> None:
+    codes = _list(value, where)
+    if any(not isinstance(c, str) or len(c) != 2 or not c.isupper() for c in codes):
+        raise DefinitionError(f"{where}: a list of two-letter country codes")
+
+
+def _check_settings(settings: Mapping[str, Any], states: Mapping[str, StateDef]) -> None:
+    """Settings the services rely on: refuse a bad value here, not in a live process."""
+    CouncilRule.from_dict(_mapping(settings.get("council") or {}, "settings.council"))
+    for key in ("ministry_exempt_countries", "ministry_required_countries"):
+        _countries(settings.get(key), f"settings.{key}")
+    appeal = settings.get("appeal_days", STATUTORY_APPEAL_DAYS)
+    if not isinstance(appeal, int) or isinstance(appeal, bool) or appeal < STATUTORY_APPEAL_DAYS:
+        raise DefinitionError(
+            f"settings.appeal_days: at least the statutory {STATUTORY_APPEAL_DAYS} days"
+        )
+    cycle = settings.get("cycle_start")
+    if cycle is not None and (
+        not isinstance(cycle, str) or cycle not in states or states[cycle].terminal
+    ):
+        raise DefinitionError("settings.cycle_start: must name a non-terminal state")
+
+
 def load_definition(data: Mapping[str, Any]) -> WorkflowDef:
     """Validate definition data and build the immutable workflow."""
     if not isinstance(data, Mapping):
@@ -321,7 +449,7 @@ def load_definition(data: Mapping[str, Any]) -> WorkflowDef:
     name, version, kind = data.get("name"), data.get("version"), data.get("kind")
     if not isinstance(name, str) or not name.isidentifier():
         raise DefinitionError("name must be an identifier")
-    if not isinstance(version, int) or version < 1:
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise DefinitionError("version must be a whole number >= 1")
     if kind not in KINDS:
         raise DefinitionError(f"kind must be one of {KINDS}")
@@ -329,14 +457,15 @@ def load_definition(data: Mapping[str, Any]) -> WorkflowDef:
     if not isinstance(raw_states, Mapping) or not raw_states:
         raise DefinitionError("states must be a non-empty mapping")
     states = {str(k): _state(str(k), v) for k, v in raw_states.items()}
-    raw_transitions = data.get("transitions") or {}
+    raw_transitions = _mapping(data.get("transitions") or {}, "transitions")
     transitions = {str(k): _transition(str(k), v, states) for k, v in raw_transitions.items()}
-    initial = tuple(data.get("initial") or ())
-    if not initial or any(s not in states or states[s].terminal for s in initial):
+    initial = tuple(_list(data.get("initial"), "initial"))
+    if not initial or any(
+        not isinstance(s, str) or s not in states or states[s].terminal for s in initial
+    ):
         raise DefinitionError("initial must name existing, non-terminal states")
-    settings = data.get("settings") or {}
-    if not isinstance(settings, Mapping):
-        raise DefinitionError("settings must be a mapping")
+    settings = _mapping(data.get("settings") or {}, "settings")
+    _check_settings(settings, states)
     defn = WorkflowDef(
         name,
         version,

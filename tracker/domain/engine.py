@@ -10,10 +10,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, Mapping, Sequence
 
-from .approvals import Vote, evaluate
+from .approvals import Vote, evaluate, needed, open_groups, understaffed
 from .calendar import to_local
 from .definitions import GuardRef, TransitionDef, WorkflowDef
-from .text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, FLAG_TITLES, OUTCOMES, PHASES, Reason
+from .roles import ROLES
+from .text import (
+    COUNCIL_PURPOSES,
+    EXTERNAL_EVENTS,
+    FLAG_TITLES,
+    INPUT_TITLES,
+    OUTCOMES,
+    PHASES,
+    Reason,
+    Text,
+)
 
 
 @dataclass(frozen=True)
@@ -23,6 +33,7 @@ class CouncilFact:
     purpose: str
     outcome: str
     phase: str | None = None
+    at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -31,11 +42,22 @@ class ExternalFact:
 
     kind: str
     outcome: str
+    at: datetime | None = None
+
+
+def _since(at: datetime | None, start: datetime | None) -> bool:
+    return at is None or start is None or at >= start
 
 
 @dataclass(frozen=True)
 class Facts:
-    """Everything the guards may look at, gathered in one place."""
+    """Everything the guards may look at, gathered in one place.
+
+    ``cycle_start`` is when the process last entered its definition's cycle
+    state (see ``WorkflowDef.cycle_start``): older votes and events belong to
+    an earlier round and are ignored. ``appeal_from`` is when the current
+    appeal window opened: only appeals recorded since then count.
+    """
 
     active: frozenset[str]
     now: datetime
@@ -44,16 +66,36 @@ class Facts:
     council: Sequence[CouncilFact] = ()
     external: Sequence[ExternalFact] = ()
     appeal_until: datetime | None = None
+    appeal_from: datetime | None = None
+    cycle_start: datetime | None = None
 
-    def latest_external(self, kind: str) -> str | None:
-        outcomes = [e.outcome for e in self.external if e.kind == kind]
+    def latest_external(self, kind: str, since: datetime | None = None) -> str | None:
+        outcomes = [
+            e.outcome
+            for e in self.external
+            if e.kind == kind and _since(e.at, self.cycle_start) and _since(e.at, since)
+        ]
         return outcomes[-1] if outcomes else None
 
     def latest_council(self, purpose: str, phase: str | None = None) -> CouncilFact | None:
         found = [
-            c for c in self.council if c.purpose == purpose and (phase is None or c.phase == phase)
+            c
+            for c in self.council
+            if c.purpose == purpose
+            and (phase is None or c.phase == phase)
+            and _since(c.at, self.cycle_start)
         ]
         return found[-1] if found else None
+
+
+def titles(defn: WorkflowDef, states: frozenset[str] | set[str]) -> Text:
+    """The titles of ``states`` joined, in both languages, for reasons."""
+    ordered = sorted(states, key=lambda s: (defn.states[s].phase, s))
+    return {lang: ", ".join(defn.states[s].title[lang] for s in ordered) for lang in ("el", "en")}
+
+
+def role_titles(roles: Sequence[str]) -> Text:
+    return {lang: ", ".join(ROLES[r][lang] for r in roles) for lang in ("el", "en")}
 
 
 Guard = Callable[[WorkflowDef, TransitionDef, Facts, GuardRef, Mapping[str, Any]], list[Reason]]
@@ -62,20 +104,37 @@ Guard = Callable[[WorkflowDef, TransitionDef, Facts, GuardRef, Mapping[str, Any]
 def _approvals(
     defn: WorkflowDef, t: TransitionDef, facts: Facts, g: GuardRef, payload: Mapping[str, Any]
 ) -> list[Reason]:
+    """The sign-off of every source step: approved, rejected, or who is still to act.
+
+    A group with nobody assigned can never approve; it is named, so the office
+    knows to assign the role (or a substitute) rather than wait.
+    """
     reasons = []
     for place in t.source:
         state = defn.states[place.state]
-        if state.approval is None or place.state not in facts.active:
+        spec = state.approval
+        if spec is None or place.state not in facts.active:
             continue
         votes = list(facts.votes.get(place.state, ()))
-        outcome = evaluate(state.approval, votes)
-        if not votes:
-            roles = ", ".join(r for grp in state.approval.groups for r in grp.roles)
-            reasons.append(Reason("no_approvers", {"state": state.title, "roles": roles}))
-        elif outcome == "rejected":
+        outcome = evaluate(spec, votes)
+        short = [
+            (grp, n)
+            for i, grp in enumerate(spec.groups)
+            if understaffed(grp, n := sum(v.group == i for v in votes))
+        ]
+        if outcome == "rejected":
             reasons.append(Reason("approval_rejected", {"state": state.title}))
+        elif short:
+            for grp, n in short:
+                params: dict[str, Any] = {"state": state.title, "roles": role_titles(grp.roles)}
+                if n == 0:
+                    reasons.append(Reason("no_approvers", params))
+                else:
+                    params.update(needed=needed(grp, n), assigned=n)
+                    reasons.append(Reason("too_few_approvers", params))
         elif outcome == "pending":
-            pending = [v for v in votes if v.decision == "pending"]
+            groups = open_groups(spec, votes)
+            pending = [v for v in votes if v.decision == "pending" and v.group in groups]
             who = g.params.get("names", {}) if g.params else {}
             names = ", ".join(str(who.get(v.approver, v.approver)) for v in pending)
             reasons.append(
@@ -105,7 +164,7 @@ def _council(
 def _appeal_window_closed(
     defn: WorkflowDef, t: TransitionDef, facts: Facts, g: GuardRef, payload: Mapping[str, Any]
 ) -> list[Reason]:
-    appeal = facts.latest_external("appeal")
+    appeal = facts.latest_external("appeal", since=facts.appeal_from)
     if appeal == "lodged":
         return [Reason("appeal_pending")]
     if appeal == "upheld":
@@ -195,7 +254,7 @@ def check(
     check_inputs = payload is not None
     payload = payload or {}
     t = defn.transitions[key]
-    states = ", ".join(defn.states[s].title["en"] for s in sorted(facts.active))
+    states = titles(defn, facts.active)
     if defn.is_terminal(facts.active):
         return [Reason("terminal", {"states": states})]
     if not in_source(t, facts):
@@ -205,7 +264,8 @@ def check(
         reasons.append(Reason("not_permitted", {"transition": t.title}))
     for name in t.inputs if check_inputs else ():
         if payload.get(name) in (None, ""):
-            reasons.append(Reason("input_missing", {"field": name}))
+            title = INPUT_TITLES.get(name, {"el": name, "en": name})
+            reasons.append(Reason("input_missing", {"field": title}))
     for g in t.guards:
         extra = (guard_params or {}).get(g.name)
         ref = GuardRef(g.name, {**g.params, **extra}) if extra else g
@@ -229,8 +289,37 @@ def fire(defn: WorkflowDef, facts: Facts, key: str) -> Move:
         left = facts.active
     else:
         left = frozenset(p.state for p in t.source if p.state in facts.active)
-    entered = frozenset(p.state for p in t.target if p.applies(facts.flags))
-    return Move(left, entered, (facts.active - left) | entered)
+    staying = facts.active - left
+    entered = frozenset(p.state for p in t.target if p.applies(facts.flags)) - staying
+    return Move(left, entered, staying | entered)
+
+
+def awaited(defn: WorkflowDef, facts: Facts) -> tuple[frozenset[str], frozenset[str]]:
+    """The outside events and council purposes the process is waiting for now.
+
+    Read from the guards of the transitions that start where the process stands,
+    so a ministry refusal typed in while the file is still being drafted cannot
+    lie in wait and reject it the moment it reaches the ministry.
+    """
+    events: set[str] = set()
+    purposes: set[str] = set()
+    for t in candidates(defn, facts):
+        for g in t.guards:
+            if g.name == "external":
+                events.add(str(g.params["event"]))
+            elif g.name == "council":
+                purposes.add(str(g.params["purpose"]))
+    return frozenset(events), frozenset(purposes)
+
+
+def guarded_purposes(defn: WorkflowDef) -> frozenset[str]:
+    """Council purposes some guard of the workflow waits for."""
+    return frozenset(
+        str(g.params["purpose"])
+        for t in defn.transitions.values()
+        for g in t.guards
+        if g.name == "council"
+    )
 
 
 def candidates(defn: WorkflowDef, facts: Facts) -> list[TransitionDef]:

@@ -43,6 +43,12 @@ REASONS: dict[str, dict[str, str]] = {
         "el": "Κανένας χρήστης με ρόλο «{roles}» δεν μπορεί να εγκρίνει το «{state}».",
         "en": "No user holding “{roles}” can approve “{state}”.",
     },
+    "too_few_approvers": {
+        "el": "Για «{state}» χρειάζονται {needed} εγκρίσεις από «{roles}», "
+        "αλλά έχουν οριστεί μόνο {assigned}.",
+        "en": "“{state}” needs {needed} approvals from “{roles}”, "
+        "but only {assigned} approvers are assigned.",
+    },
     "council_missing": {
         "el": "Δεν έχει καταχωριστεί απόφαση Δημοτικού Συμβουλίου ({purpose}).",
         "en": "No municipal council decision ({purpose}) has been recorded.",
@@ -52,8 +58,8 @@ REASONS: dict[str, dict[str, str]] = {
         "en": "The municipal council decision ({purpose}) is not “{outcome}”.",
     },
     "appeal_window_open": {
-        "el": "Η προθεσμία προσφυγής 15 ημερών είναι ανοιχτή έως {until}.",
-        "en": "The 15-day appeal window is open until {until}.",
+        "el": "Η προθεσμία προσφυγής είναι ανοιχτή έως {until}.",
+        "en": "The appeal window is open until {until}.",
     },
     "appeal_window_missing": {
         "el": "Η προθεσμία προσφυγής δεν έχει ξεκινήσει "
@@ -89,6 +95,14 @@ REASONS: dict[str, dict[str, str]] = {
     "input_invalid": {
         "el": "Μη έγκυρη τιμή στο πεδίο «{field}».",
         "en": "The field “{field}” has an invalid value.",
+    },
+    "flag_frozen": {
+        "el": "Η συνθήκη «{flag}» δεν αλλάζει όσο εκκρεμούν οι παράλληλοι κλάδοι ({states}).",
+        "en": "“{flag}” cannot change while the parallel branches are open ({states}).",
+    },
+    "not_expected": {
+        "el": "Δεν αναμένεται τώρα: {what} (τρέχουσα κατάσταση: {states}).",
+        "en": "Not expected now: {what} (current state: {states}).",
     },
     "flag_unknown": {
         "el": "Άγνωστη συνθήκη «{flag}».",
@@ -223,7 +237,8 @@ REASONS: dict[str, dict[str, str]] = {
     },
     "successor_invalid": {
         "el": "Ο διάδοχος πρέπει να είναι άλλη αρχή, όχι ο ίδιος ο εταίρος ή ο Δήμος μας.",
-        "en": "The successor must be another authority, not the partner itself or our municipality.",
+        "en": "The successor must be another authority, "
+        "not the partner itself or our municipality.",
     },
     "successor_cycle": {
         "el": "Η {name} έχει ήδη ως διάδοχο αυτή την αρχή.",
@@ -362,6 +377,12 @@ FLAG_TITLES: dict[str, dict[str, str]] = {
     "final_text_agreed": {"el": "οριστικό κείμενο συμφωνημένο", "en": "final text agreed"},
     "requires_ministry": {"el": "απαιτείται γνώμη Υπουργείου", "en": "ministry consent required"},
     "partner_abroad": {"el": "εταίρος στο εξωτερικό", "en": "partner abroad"},
+}
+
+INPUT_TITLES: dict[str, dict[str, str]] = {
+    "date": {"el": "ημερομηνία", "en": "date"},
+    "place": {"el": "τόπος", "en": "place"},
+    "successor": {"el": "διάδοχη αρχή", "en": "successor authority"},
 }
 
 PHASES: dict[str, dict[str, str]] = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -215,7 +216,9 @@ class StepSettingsForm(FlaskForm):
             if unknown:
                 f.to.errors = [
                     *f.to.errors,
-                    _l("Unknown recipients: %(names)s", names=", ".join(unknown)),
+                    # gettext, not lazy_gettext: a lazy string counts as safe markup
+                    # in a template, and these names are what the user typed.
+                    _("Unknown recipients: %(names)s", names=", ".join(unknown)),
                 ]
                 raise ValidationError(_l("Check the reminders."))
 

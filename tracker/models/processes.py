@@ -31,14 +31,21 @@ class WorkflowVersion(Base):
     created_dt: Mapped[datetime] = mapped_column(default=now)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
-    _cache: ClassVar[dict[int, WorkflowDef]] = {}
+    _cache: ClassVar[dict[tuple[Any, ...], WorkflowDef]] = {}
 
     @property
     def definition(self) -> WorkflowDef:
-        """Validated definition; versions never change, so cache per row id."""
-        found = self._cache.get(self.id)
+        """Validated definition; a stored version never changes, so it is cached.
+
+        The key is more than the row id: ids restart after a database is emptied
+        (tests, a restore), and a different version must never be served.
+        """
+        if self.id is None:
+            return load_definition(self.data)
+        key = (self.id, self.name, self.version, self.created_dt)
+        found = self._cache.get(key)
         if found is None:
-            found = self._cache[self.id] = load_definition(self.data)
+            found = self._cache[key] = load_definition(self.data)
         return found
 
 

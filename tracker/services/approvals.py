@@ -63,6 +63,8 @@ def open_round(
     for index, group in enumerate(spec.groups):
         for user in holders(group.roles):
             stand_in = substitute_for(user, today)
+            if stand_in is not None and requester is not None and stand_in.id == requester.id:
+                stand_in = None  # the stand-in asked for it: the request stays with the holder
             approver = stand_in or user
             if requester is not None and approver.id == requester.id:
                 continue  # nobody approves their own request
@@ -123,7 +125,16 @@ def decide(request_id: int, actor: User, decision: str, comment: str = "") -> Ap
     Runs under the file's lock, so of many simultaneous clicks exactly one
     completes the step and the others are told it has been decided.
     """
-    require(actor, "approval.decide")
+    request = db.session.get(ApprovalRequest, request_id)
+    standing_in = (
+        request is not None
+        and request.on_behalf_of_id is not None
+        and request.approver_id == actor.id
+    )
+    if not (standing_in and actor.is_active):
+        require(actor, "approval.decide")  # a stand-in may hold no approving role of their own
+    if request is None:
+        raise NotFound()
     if decision not in DECISIONS:
         raise Invalid(fields={"decision": [Reason("unknown_value")]})
     comment = (comment or "").strip()
@@ -131,9 +142,6 @@ def decide(request_id: int, actor: User, decision: str, comment: str = "") -> Ap
         raise Invalid(fields={"comment": [Reason("comment_required")]})
     if len(comment) > 4000:
         raise Invalid(fields={"comment": [Reason("too_long", {"max": 4000})]})
-    request = db.session.get(ApprovalRequest, request_id)
-    if request is None:
-        raise NotFound()
     if request.approver_id != actor.id:
         audit.record("approval.denied", actor, request.process, request)
         raise Forbidden([Reason("approval_not_yours")])
@@ -145,11 +153,9 @@ def decide(request_id: int, actor: User, decision: str, comment: str = "") -> Ap
         raise Refused([Reason("approval_decided", {"status": request.status})])
     spec = process.definition.states[step.state].approval
     assert spec is not None
-    votes = [
-        policy.Vote(r.approver_id, r.group_index, r.status)
-        for r in round_requests(step)
-        if r.status != "void"
-    ]  # type: ignore[arg-type]
+    from . import processes
+
+    votes = processes.votes_for(step)
     if not policy.may_decide(spec, votes, actor.id, request.group_index):
         if policy.evaluate(spec, votes) != "pending":
             raise Refused([Reason("approval_round_closed")])
@@ -167,7 +173,7 @@ def decide(request_id: int, actor: User, decision: str, comment: str = "") -> Ap
         on_behalf_of=request.on_behalf_of,
     )
     db.session.flush()
-    from . import notifications, processes
+    from . import notifications
 
     if decision == "sent_back":
         _send_back(process, step, actor, now)
@@ -190,9 +196,14 @@ def _send_back(process: Process, step: Step, actor: User, now: datetime) -> None
         .values(status="void")
         .execution_options(synchronize_session=False)
     )
+    asked_by = db.session.scalar(
+        sa.select(ApprovalRequest.requester_id).where(
+            ApprovalRequest.step_id == step.id, ApprovalRequest.round == step.round
+        )
+    )
     step.round += 1
     db.session.flush()
-    requester = db.session.get(User, step.actor_id) if step.actor_id else None
+    requester = db.session.get(User, asked_by) if asked_by else None
     open_round(process, step, requester, now)
     audit.record(
         "approval.round", actor, process, step, data={"state": step.state, "round": step.round}

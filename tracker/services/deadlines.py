@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 
+from .. import clock
 from ..domain.calendar import (
     DeadlineSpec,
     StatutoryShortening,
@@ -94,29 +95,60 @@ def ladder_of(deadline: Deadline) -> Ladder | None:
     return Ladder.from_dict(deadline.ladder) if deadline.ladder else None
 
 
-def schedule(deadline: Deadline) -> list[Reminder]:
-    """Materialise the ladder as reminder rows (unique per deadline, rung and moment)."""
+def moments(deadline: Deadline) -> list[tuple[str, str, datetime]]:
+    """(rung, kind, moment) of every reminder the deadline's ladder asks for."""
     ladder = ladder_of(deadline)
     if ladder is None:
         return []
     cal = calendar_for(deadline.countries.split(","))
-    moments = [
+    found: list[tuple[str, str, datetime]] = [
         (r.key, r.kind, at) for r, at in fire_times(ladder, deadline.start_dt, deadline.due_dt, cal)
     ]
     if ladder.repeat_every_days:
         horizon = max(deadline.due_dt, deadline.start_dt) + (deadline.due_dt - deadline.start_dt)
         horizon = min(horizon, deadline.start_dt + timedelta(days=REPEAT_HORIZON_DAYS))
-        moments += [
+        found += [
             ("repeat", "reminder", at)
             for at in repeat_times(ladder, deadline.start_dt, horizon, cal=cal)
         ]
+    return found
+
+
+def schedule(deadline: Deadline) -> list[Reminder]:
+    """Materialise the ladder as reminder rows (unique per deadline, rung and moment)."""
     rows = [
         Reminder(deadline_id=deadline.id, rung=key, kind=kind, fire_dt=at)
-        for key, kind, at in moments
+        for key, kind, at in moments(deadline)
     ]
     db.session.add_all(rows)
     db.session.flush()
     return rows
+
+
+def retime(deadline: Deadline, now: datetime) -> None:
+    """Bring the reminder rows in line with a moved due date, in the same transaction.
+
+    Pending rows whose moment is no longer wanted are cancelled; rows that still
+    fit (a rung counted from the start) are kept as they are; new moments are
+    added unless already past. Rows already sent stay sent: nobody gets the same
+    reminder twice, and the unique (deadline, rung, moment) key is never hit.
+    """
+    wanted = {(key, at): kind for key, kind, at in moments(deadline)}
+    existing = {
+        (r.rung, r.fire_dt): r
+        for r in db.session.scalars(sa.select(Reminder).where(Reminder.deadline_id == deadline.id))
+    }
+    for key, row in existing.items():
+        if row.status == "pending" and key not in wanted:
+            row.status = "cancelled"
+        elif row.status == "cancelled" and key in wanted and row.fire_dt >= now:
+            row.status = "pending"
+    db.session.add_all(
+        Reminder(deadline_id=deadline.id, rung=rung, kind=kind, fire_dt=at)
+        for (rung, at), kind in wanted.items()
+        if (rung, at) not in existing and at >= now
+    )
+    db.session.flush()
 
 
 def cancel_pending(deadline: Deadline) -> int:
@@ -185,9 +217,8 @@ def extend(
     )
     deadline.due_dt = new_due
     deadline.sequence += 1
-    cancel_pending(deadline)
     db.session.flush()
-    schedule(deadline)
+    retime(deadline, clock.utcnow())
     audit.record(
         "deadline.extend",
         actor,

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from flask_babel import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Component, Event
 
 from ..domain.calendar import to_local
 from ..models import Deadline, ExternalEvent, Process
@@ -90,7 +90,7 @@ def deadline_ics(deadline: Deadline, lang: str, now: datetime) -> str:
     """The attachment for a message about ``deadline`` (METHOD:PUBLISH, one VEVENT)."""
     cal = new_calendar()
     cal.add_component(deadline_event(deadline, lang, now))
-    return cal.to_ical().decode("utf-8")
+    return str(cal.to_ical().decode("utf-8"))
 
 
 def merge(parts: list[str]) -> str | None:
@@ -98,7 +98,7 @@ def merge(parts: list[str]) -> str | None:
 
     Of two versions of one entry the higher ``SEQUENCE`` wins.
     """
-    events: dict[str, Event] = {}
+    events: dict[str, Component] = {}
     for part in parts:
         for event in Calendar.from_ical(part).walk("VEVENT"):
             uid = str(event["UID"])
@@ -110,7 +110,7 @@ def merge(parts: list[str]) -> str | None:
     cal = new_calendar()
     for event in events.values():
         cal.add_component(event)
-    return cal.to_ical().decode("utf-8")
+    return str(cal.to_ical().decode("utf-8"))
 
 
 __all__ = ["deadline_event", "deadline_ics", "merge", "new_calendar", "signing_event"]

@@ -56,6 +56,7 @@ class MailSettings:
     retry_base: timedelta = timedelta(minutes=1)
     retry_max: timedelta = timedelta(hours=6)
     lease: timedelta = timedelta(minutes=5)
+    ca_file: str = ""  # a private CA for the relay's certificate; the system's otherwise
 
     @classmethod
     def from_config(cls, config: Any | None = None) -> MailSettings:
@@ -74,6 +75,7 @@ class MailSettings:
             retry_base=timedelta(seconds=int(cfg.get("MAIL_RETRY_BASE_SECONDS", 60))),
             retry_max=timedelta(seconds=int(cfg.get("MAIL_RETRY_MAX_SECONDS", 6 * 3600))),
             lease=timedelta(seconds=int(cfg.get("MAIL_SEND_LEASE_SECONDS", 300))),
+            ca_file=cfg.get("MAIL_TLS_CA_FILE", ""),
         )
 
     @property
@@ -84,7 +86,8 @@ class MailSettings:
 def backoff(attempts: int, settings: MailSettings) -> timedelta:
     """Wait before the next try: 1, 2, 4 … minutes after attempts 1, 2, 3 …, capped."""
     exponent = min(max(attempts - 1, 0), 30)
-    return min(settings.retry_base * (2**exponent), settings.retry_max)
+    wait: timedelta = settings.retry_base * (2**exponent)
+    return min(wait, settings.retry_max)
 
 
 def _header(value: str) -> str:
@@ -177,8 +180,9 @@ def claim(now: datetime, settings: MailSettings, limit: int = 100) -> list[int]:
         sa.update(OutboxMessage)
         .where(
             OutboxMessage.id.in_(ids),
-            OutboxMessage.status.in_(("pending", "sending")),
-            OutboxMessage.next_attempt_dt <= now,
+            # as expressions, so the primary key (not the due index) answers this
+            sa.func.coalesce(OutboxMessage.status, "").in_(("pending", "sending")),
+            sa.func.coalesce(OutboxMessage.next_attempt_dt, now) <= now,
         )
         .values(
             status="sending",
@@ -279,7 +283,7 @@ def connect(settings: MailSettings) -> Iterator[Transport]:
     if not settings.server:
         yield FileTransport(settings.outbox_dir)
         return
-    context = ssl.create_default_context()
+    context = ssl.create_default_context(cafile=settings.ca_file or None)
     try:
         conn: smtplib.SMTP
         if settings.use_ssl:

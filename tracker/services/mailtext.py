@@ -53,8 +53,9 @@ def day(value: date | datetime, lang: str) -> str:
 def deadline_title(deadline: Deadline, lang: str) -> str:
     """What a deadline is about: the step's title, or the kind of statutory timer."""
     process = deadline.process
-    if deadline.kind == "step" and deadline.state in process.definition.states:
-        return pick(process.definition.states[deadline.state].title, lang)
+    state = deadline.state
+    if deadline.kind == "step" and state is not None and state in process.definition.states:
+        return pick(process.definition.states[state].title, lang)
     with speaking(lang):
         titles = {
             "appeal": _("Appeal window"),
@@ -62,7 +63,7 @@ def deadline_title(deadline: Deadline, lang: str) -> str:
             "review": _("Review of the agreement"),
             "report": _("Annual report"),
         }
-        return titles.get(deadline.kind, _("Deadline"))
+        return str(titles.get(deadline.kind, _("Deadline")))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from ..domain import engine
 from ..domain.approvals import Vote
 from ..domain.definitions import TransitionDef
 from ..domain.roles import ROLE_KEYS
-from ..domain.text import Reason
+from ..domain.text import FLAG_TITLES, Reason
 from ..extensions import db
 from ..models import (
     ApprovalRequest,
@@ -108,13 +108,29 @@ def facts_for(process: Process, now: datetime | None = None) -> engine.Facts:
         now=now or clock.utcnow(),
         flags=flags_for(process),
         votes={s.state: votes_for(s) for s in steps},
-        council=tuple(engine.CouncilFact(c.purpose, c.outcome, c.phase) for c in council),
-        external=tuple(engine.ExternalFact(e.kind, e.outcome) for e in external),
+        council=tuple(
+            engine.CouncilFact(c.purpose, c.outcome, c.phase, c.created_dt) for c in council
+        ),
+        external=tuple(engine.ExternalFact(e.kind, e.outcome, e.created_dt) for e in external),
         appeal_until=appeal.due_dt if appeal else None,
+        appeal_from=appeal.start_dt if appeal else None,
+        cycle_start=_cycle_start(process),
     )
 
 
-def _names(process: Process) -> dict[str, dict[int, str]]:
+def _cycle_start(process: Process) -> datetime | None:
+    """When the process last entered the state where a new round begins (if ever)."""
+    state = process.definition.cycle_start
+    if state is None:
+        return None
+    return db.session.scalar(
+        sa.select(sa.func.max(Step.entered_dt)).where(
+            Step.process_id == process.id, Step.state == state
+        )
+    )
+
+
+def _names(process: Process) -> dict[str, dict[str, Any]]:
     users = db.session.execute(
         sa.select(User.id, User.name)
         .join(ApprovalRequest, ApprovalRequest.approver_id == User.id)
@@ -194,10 +210,26 @@ def create_process(
     return process
 
 
+def refuse_if_closed(process: Process) -> None:
+    """A closed file (every state terminal) takes no further changes."""
+    if process.is_closed:
+        states = engine.titles(process.definition, active_states(process))
+        raise Refused([Reason("terminal", {"states": states})])
+
+
 def enter_state(
-    process: Process, state: str, actor: User | None, via: str | None, now: datetime
+    process: Process,
+    state: str,
+    actor: User | None,
+    via: str | None,
+    now: datetime,
+    requester: User | None = None,
 ) -> Step:
-    """Open a step: its deadline with reminders, and its first approval round."""
+    """Open a step: its deadline with reminders, and its first approval round.
+
+    ``requester`` asks for the round's approvals and so gets none of them; by
+    default whoever moved the file here.
+    """
     from . import approvals
 
     sdef = process.definition.states[state]
@@ -217,7 +249,7 @@ def enter_state(
     if sdef.deadline is not None:
         deadlines.open_for_step(process, step, sdef.deadline, sdef.ladder, now)
     if sdef.approval is not None:
-        approvals.open_round(process, step, actor, now)
+        approvals.open_round(process, step, requester or actor, now)
     return step
 
 
@@ -312,8 +344,11 @@ def _apply(
         if step.state in move.left:
             leave_step(step, t.key, now)
     db.session.flush()
+    # An automatic move is the file's own next step: its owner asks for the approvals,
+    # not whoever happened to give the last one (who could then never sign the next).
+    requester = process.owner if auto and process.owner else actor
     for state in sorted(move.entered):
-        enter_state(process, state, actor, t.key, now)
+        enter_state(process, state, actor, t.key, now, requester)
     process.is_closed = defn.is_terminal(move.active)
     audit.record(
         "process.transition",
@@ -357,8 +392,9 @@ def transition(
     payload = payload or {}
     facts = facts_for(process)
     reasons = engine.check(defn, facts, key, actor.role_keys, payload, _names(process))
-    if reasons:
-        raise Refused(reasons)
+    refusals = [r for r in reasons if r.code != "input_missing"]
+    if refusals:
+        raise Refused(refusals)
     values = _parse_payload(process, t, payload)
     _side_effects(process, t, values, actor)
     _apply(process, t, facts, actor, auto=False)
@@ -384,6 +420,14 @@ def advance(process: Process, actor: User | None, limit: int = 10) -> list[str]:
     return fired
 
 
+def advance_process(process_id: int, actor: User | None = None) -> list[str]:
+    """Take the file's lock, then let automatic transitions happen (timers, sweeps)."""
+    process = lock_process(process_id)
+    if process.is_closed:
+        return []
+    return advance(process, actor)
+
+
 def get_process(process_id: int, actor: User) -> Process:
     """Load a file the actor may see, or raise."""
     require(actor, "process.view")
@@ -401,6 +445,15 @@ def set_flag(
     if flag not in ("final_text_agreed", "requires_ministry"):
         raise Invalid(fields={"flag": [Reason("unknown_value")]})
     process = lock_process(process_id, seen_version)
+    refuse_if_closed(process)
+    defn = process.definition
+    active = active_states(process)
+    frozen = active & defn.flag_frozen_states(flag)
+    if frozen and flags_for(process)[flag] != bool(value):
+        title = FLAG_TITLES[flag]
+        raise Refused(
+            [Reason("flag_frozen", {"flag": title, "states": engine.titles(defn, frozen)})]
+        )
     process.flags = {**(process.flags or {}), flag: bool(value)}
     audit.record("process.flag", actor, process, data={"flag": flag, "value": bool(value)})
     db.session.flush()

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .. import clock
+from ..domain import engine
 from ..domain.calendar import DeadlineSpec
 from ..domain.council import CouncilRule, VoteCount, assess_vote, normalise_ada, valid_ada
 from ..domain.ladders import Ladder
-from ..domain.text import Reason
+from ..domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, Reason
 from ..extensions import db
-from ..models import CouncilDecision, Deadline, ExternalEvent, User
+from ..models import CouncilDecision, Deadline, ExternalEvent, Process, User
 from . import audit, deadlines, processes
-from .errors import Invalid
+from .errors import Invalid, Refused
 from .locking import lock_process
 from .permissions import require
 
@@ -84,18 +86,47 @@ def council_rule(process_settings: dict[str, object]) -> CouncilRule:
     return CouncilRule.from_dict(process_settings.get("council"))  # type: ignore[arg-type]
 
 
+def _not_expected(process: Process, what: dict[str, str]) -> Refused:
+    states = engine.titles(process.definition, processes.active_states(process))
+    return Refused([Reason("not_expected", {"what": what, "states": states})])
+
+
+def _refuse_unexpected_vote(process: Process, purpose: str) -> None:
+    """A vote some guard waits for is recorded only while the process waits for it."""
+    defn = process.definition
+    if purpose not in engine.guarded_purposes(defn):
+        return  # start, renewal, travel: informative, or checked where they are used
+    _, purposes = engine.awaited(defn, processes.facts_for(process))
+    if purpose not in purposes:
+        raise _not_expected(process, COUNCIL_PURPOSES[purpose])
+
+
+def _refuse_unexpected_event(process: Process, kind: str) -> None:
+    """Outside events are recorded when the process waits for them; appeals in a window."""
+    facts = processes.facts_for(process)
+    if kind == "appeal":
+        if facts.appeal_until is None:
+            raise _not_expected(process, EXTERNAL_EVENTS[kind])
+        return
+    events, _ = engine.awaited(process.definition, facts)
+    if kind not in events:
+        raise _not_expected(process, EXTERNAL_EVENTS[kind])
+
+
 def record_council_decision(
     process_id: int, data: CouncilInput, actor: User, seen_version: int | None = None
 ) -> CouncilDecision:
     """Check the counts (quorum, majority, possibility), store the vote, start the appeal window."""
     require(actor, "council.record")
     process = lock_process(process_id, seen_version)
+    processes.refuse_if_closed(process)
     rule = council_rule(dict(process.definition.settings))
     count = VoteCount(data.members, data.present, data.votes_for, data.against, data.abstain)
     assessment = assess_vote(rule, count)
     errors = {**assessment.errors, **_text_errors(data)}
     if errors or assessment.outcome is None:
         raise Invalid(fields=errors)
+    _refuse_unexpected_vote(process, data.purpose)
     decision = CouncilDecision(
         process_id=process.id,
         purpose=data.purpose,
@@ -135,15 +166,12 @@ def record_council_decision(
     return decision
 
 
-def start_appeal_window(process: object, posted_on: date) -> Deadline:
+def start_appeal_window(process: Process, posted_on: date) -> Deadline:
     """The statutory 15-day window from posting on Diavgeia; a newer decision replaces it."""
-    from ..models import Process
-
-    assert isinstance(process, Process)
     for old in db.session.query(Deadline).filter_by(
         process_id=process.id, kind="appeal", status="open"
     ):
-        deadlines.close(old, old.start_dt, status="cancelled")
+        deadlines.close(old, clock.utcnow(), status="cancelled")
     days = int(process.definition.settings.get("appeal_days", 15))
     spec = DeadlineSpec(days, "calendar", statutory=True)
     return deadlines.open_timer(process, "appeal", posted_on, spec, APPEAL_LADDER)
@@ -173,6 +201,8 @@ def record_external(
     if errors:
         raise Invalid(fields=errors)
     process = lock_process(process_id, seen_version)
+    processes.refuse_if_closed(process)
+    _refuse_unexpected_event(process, kind)
     event = ExternalEvent(
         process_id=process.id,
         kind=kind,

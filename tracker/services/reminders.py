@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -38,6 +39,16 @@ log = logging.getLogger("tracker.reminders")
 STALE_CLAIM = timedelta(minutes=10)
 #: Repeating ladders (every N days while open) are kept materialised this far ahead.
 TOP_UP_AHEAD = timedelta(days=120)
+
+
+def _unindexed(column: Any) -> Any:
+    """The column as an expression no index can serve.
+
+    The claim's ``id IN (…) AND status = …`` must be answered by the primary key;
+    without statistics SQLite would pick the (status, fire_dt) index and walk
+    every pending row instead.
+    """
+    return sa.func.coalesce(column, "")
 
 
 def claim_due(now: datetime, worker: str, limit: int = 200) -> list[int]:
@@ -60,7 +71,7 @@ def claim_due(now: datetime, worker: str, limit: int = 200) -> list[int]:
         return []
     claimed = db.session.scalars(
         sa.update(Reminder)
-        .where(Reminder.id.in_(ids), Reminder.status == "pending")
+        .where(Reminder.id.in_(ids), _unindexed(Reminder.status) == "pending")
         .values(status="claimed", claimed_dt=now, claimed_by=worker[:80])
         .returning(Reminder.id)
         .execution_options(synchronize_session=False)

@@ -51,9 +51,9 @@ def term_start(today: date, settings: TermSettings) -> date | None:
     if today < settings.first_start:
         return None
     terms = (today.year - settings.first_start.year) // settings.years
-    start = settings.first_start + relativedelta(years=terms * settings.years)
+    start: date = settings.first_start + relativedelta(years=terms * settings.years)
     if start > today:
-        start -= relativedelta(years=settings.years)
+        start = start - relativedelta(years=settings.years)
     return start
 
 
@@ -73,7 +73,7 @@ def _last_activity() -> dict[int, datetime]:
         .where(AuditLog.process_id.is_not(None))
         .group_by(AuditLog.process_id)
     )
-    return dict(rows.tuples().all())
+    return {pid: last for pid, last in rows.tuples() if pid is not None}
 
 
 def _states(process: Process) -> list[str]:

@@ -92,8 +92,12 @@ def migrate_process(process_id: int, version: int, actor: User) -> Process:
 
     missing = sorted(s for s in active_states(process) if s not in target.definition.states)
     if missing:
+        titles = old.definition.states
         raise Refused(
-            [Reason("state_missing_in_target", {"state": s, "version": version}) for s in missing]
+            [
+                Reason("state_missing_in_target", {"state": titles[s].title, "version": version})
+                for s in missing
+            ]
         )
     process.workflow_id = target.id
     process.workflow = target

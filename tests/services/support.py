@@ -1,0 +1,142 @@
+"""Helpers for driving files through the service layer the way the edges do.
+
+``act`` is the request edge in miniature: one service call in a write
+transaction, committed, or rolled back when the service refuses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+
+from tracker import clock
+from tracker.db import writing
+from tracker.domain.calendar import to_local
+from tracker.extensions import db
+from tracker.models import ApprovalRequest, Base, Process, Step, User
+from tracker.services import approvals, deadlines, processes, records
+from tracker.services.errors import ServiceError
+
+T = TypeVar("T")
+
+
+def act(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run one service call like a web request: commit it, or roll back and re-raise."""
+    with writing():
+        try:
+            result = call(*args, **kwargs)
+            db.session.commit()
+            return result
+        except BaseException:
+            db.session.rollback()
+            raise
+
+
+def today() -> date:
+    return to_local(clock.utcnow()).date()
+
+
+def states(process: Process | int) -> set[str]:
+    pid = process if isinstance(process, int) else process.id
+    return set(
+        db.session.scalars(
+            sa.select(Step.state).where(Step.process_id == pid, Step.status == "open")
+        )
+    )
+
+
+def pending(process: Process, user: User | None = None) -> list[ApprovalRequest]:
+    """Undecided requests of the current rounds of the open steps (optionally one user's)."""
+    stmt = (
+        sa.select(ApprovalRequest)
+        .join(Step, Step.id == ApprovalRequest.step_id)
+        .where(
+            ApprovalRequest.process_id == process.id,
+            ApprovalRequest.status == "pending",
+            Step.status == "open",
+            Step.round == ApprovalRequest.round,
+        )
+        .order_by(ApprovalRequest.group_index, ApprovalRequest.id)
+    )
+    if user is not None:
+        stmt = stmt.where(ApprovalRequest.approver_id == user.id)
+    return list(db.session.scalars(stmt))
+
+
+def approve_all(process: Process, rounds: int = 6) -> None:
+    """Everyone asked approves the steps open now, group after group (not the next steps)."""
+    steps = {r.step_id for r in pending(process)}
+    for _ in range(rounds):
+        decided = False
+        for request in pending(process):
+            if request.step_id not in steps:
+                continue
+            try:
+                act(approvals.decide, request.id, request.approver, "approved")
+                decided = True
+            except ServiceError:
+                continue  # a later group's turn has not come, or the step moved on
+        if not decided:
+            return
+
+
+def council(
+    process: Process,
+    actor: User,
+    outcome: str = "approved",
+    purpose: str = "approval",
+    phase: str | None = None,
+    posted: date | None = None,
+) -> Any:
+    """Record a council vote typed from the minutes; ``outcome`` picks the counts."""
+    yes, no = (24, 1) if outcome == "approved" else (5, 20)
+    data = records.CouncilInput(
+        purpose=purpose,
+        phase=phase,
+        session_date=today(),
+        decision_number=f"{process.id}{purpose[:3]}/2026",
+        members=41,
+        present=27,
+        votes_for=yes,
+        against=no,
+        abstain=2,
+        ada="6ΞΑΖ46ΜΤΛΗ-ΡΣΚ",
+        posted_on=posted or today(),
+    )
+    return act(records.record_council_decision, process.id, data, actor)
+
+
+def external(process: Process, actor: User, kind: str, outcome: str) -> Any:
+    return act(records.record_external, process.id, kind, outcome, today(), actor)
+
+
+def pass_time(days: float) -> list[int]:
+    """Move the clock and run the timer sweep as the scheduler would."""
+    clock.shift(timedelta(days=days))
+    touched = act(deadlines.close_elapsed_timers, clock.utcnow())
+    for pid in touched:
+        act(processes.advance_process, pid, None)
+    return touched
+
+
+def _counting() -> sa.TextClause:
+    """One query counting the rows of every table (cheap enough to run around each call)."""
+    parts = [
+        f"SELECT '{t.name}' AS name, COUNT(*) AS n FROM \"{t.name}\""
+        for t in Base.metadata.sorted_tables
+    ]
+    return sa.text(" UNION ALL ".join(parts))
+
+
+def snapshot() -> dict[str, Any]:
+    """Row counts of every table and every file's version: "nothing changed" made checkable."""
+    counts = dict(db.session.execute(_counting()).tuples().all())
+    versions = dict(db.session.execute(sa.select(Process.id, Process.version)).tuples().all())
+    statuses = sorted(
+        db.session.execute(sa.select(ApprovalRequest.id, ApprovalRequest.status)).tuples().all()
+    )
+    steps = sorted(db.session.execute(sa.select(Step.id, Step.status, Step.round)).tuples().all())
+    return {"counts": counts, "versions": versions, "approvals": statuses, "steps": steps}

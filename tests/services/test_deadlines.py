@@ -1,0 +1,231 @@
+"""Moving a deadline: a reason, never shortening a statutory one, reminders re-timed at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from tracker import clock
+from tracker.domain.calendar import to_local
+from tracker.extensions import db
+from tracker.models import (
+    AuditLog,
+    Deadline,
+    DeadlineExtension,
+    OutboxMessage,
+    Process,
+    Reminder,
+    User,
+)
+from tracker.services import deadlines, processes
+from tracker.services.errors import Forbidden, Invalid, Refused
+
+from .support import act, approve_all, council, external, pass_time, snapshot, states, today
+
+START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen() -> None:
+    clock.freeze(START)
+
+
+def open_deadline(process: Process, kind: str = "step", state: str | None = None) -> Deadline:
+    stmt = sa.select(Deadline).where(
+        Deadline.process_id == process.id, Deadline.kind == kind, Deadline.status == "open"
+    )
+    if state:
+        stmt = stmt.where(Deadline.state == state)
+    return db.session.scalars(stmt).one()
+
+
+def reminders(deadline: Deadline) -> dict[tuple[str, datetime], str]:
+    rows = db.session.scalars(sa.select(Reminder).where(Reminder.deadline_id == deadline.id))
+    return {(r.rung, r.fire_dt): r.status for r in rows}
+
+
+def to_council(process: Process, team: dict[str, User]) -> None:
+    approve_all(process)
+    external(process, team["staff"], "partner_reply", "positive")
+    approve_all(process)
+    external(process, team["staff"], "partner_loi_reply", "positive")
+    approve_all(process)
+    approve_all(process)
+    assert states(process) == {"council_decision"}
+
+
+def test_extension_needs_a_reason_and_the_right_role(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    process = make_process("umea")
+    approve_all(process)
+    deadline = open_deadline(process)
+    later = to_local(deadline.due_dt).date() + timedelta(days=10)
+    before = snapshot()
+    with pytest.raises(Invalid) as invalid:
+        act(deadlines.extend, deadline.id, later, "   ", team["staff"])
+    assert invalid.value.fields["reason"][0].code == "required"
+    with pytest.raises(Forbidden):
+        act(deadlines.extend, deadline.id, later, "partner asked", team["viewer"])
+    with pytest.raises(Forbidden):
+        act(deadlines.extend, deadline.id, later, "partner asked", team["mayor"])
+    with pytest.raises(Invalid) as invalid:
+        act(deadlines.extend, deadline.id, START.date() - timedelta(days=1), "x", team["staff"])
+    assert invalid.value.fields["new_due"][0].code == "date_order"
+    assert snapshot() == before
+
+
+def test_extension_retimes_reminders_and_keeps_both_dates(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    """Scenario 6: the partner asks for a later date; reminders follow, history keeps both."""
+    process = make_process("umea")
+    approve_all(process)  # exploratory contact: 30 calendar days, default ladder
+    deadline = open_deadline(process)
+    old_due = deadline.due_dt
+    old = reminders(deadline)
+    assert old and set(old.values()) == {"pending"}
+    new_day = to_local(old_due).date() + timedelta(days=21)
+
+    act(deadlines.extend, deadline.id, new_day, "Ο εταίρος ζήτησε νέα ημερομηνία.", team["staff"])
+
+    db.session.refresh(deadline)
+    assert to_local(deadline.due_dt).date() == new_day
+    assert to_local(deadline.due_dt).time() == to_local(old_due).time()
+    assert deadline.original_due_dt == old_due
+    assert deadline.sequence == 1
+    now = reminders(deadline)
+    assert {k for k, v in now.items() if v == "cancelled"} == set(old)
+    fresh = {k for k, v in now.items() if v == "pending"}
+    assert fresh and all(at > old_due - timedelta(days=10) for _, at in fresh)
+    assert {rung for rung, _ in fresh} == {rung for rung, _ in old}
+    (extension,) = db.session.scalars(
+        sa.select(DeadlineExtension).where(DeadlineExtension.deadline_id == deadline.id)
+    ).all()
+    assert (extension.old_due_dt, extension.new_due_dt) == (old_due, deadline.due_dt)
+    assert extension.actor_id == team["staff"].id
+    row = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "deadline.extend")).one()
+    assert row.data["old"] == old_due.isoformat()
+    assert row.data["new"] == deadline.due_dt.isoformat()
+    assert row.data["reason"] == "Ο εταίρος ζήτησε νέα ημερομηνία."
+    assert row.process_id == process.id
+
+
+def test_extension_and_reminders_are_one_transaction(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    process = make_process("umea")
+    approve_all(process)
+    deadline = open_deadline(process)
+    before = snapshot()
+    old = reminders(deadline)
+    deadlines.extend(deadline.id, START.date() + timedelta(days=50), "later", team["staff"])
+    assert reminders(deadline) != old  # visible inside the transaction...
+    db.session.rollback()  # ...and gone with it, all together
+    assert snapshot() == before
+    assert reminders(deadline) == old
+
+
+def test_moving_back_and_forth_never_duplicates_a_reminder(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    process = make_process("umea")
+    approve_all(process)
+    deadline = open_deadline(process)
+    original = to_local(deadline.due_dt).date()
+    first = min(
+        db.session.scalars(sa.select(Reminder).where(Reminder.deadline_id == deadline.id)),
+        key=lambda r: r.fire_dt,
+    )
+    first.status, first.sent_dt = "sent", clock.utcnow()  # the "5 days before" went out
+    db.session.commit()
+    act(deadlines.extend, deadline.id, original + timedelta(days=14), "later", team["staff"])
+    act(deadlines.extend, deadline.id, original, "back again", team["staff"])
+    rows = reminders(deadline)
+    assert rows[(first.rung, first.fire_dt)] == "sent"  # not re-sent, not duplicated
+    pending = sorted(k for k, v in rows.items() if v == "pending")
+    assert len(pending) == len(set(pending)) == len(DEFAULT_RUNGS) - 1
+
+
+DEFAULT_RUNGS = ("before_5", "before_1", "due", "overdue_2", "overdue_5", "escalation")
+
+
+def test_a_ladder_counted_from_the_start_survives_an_extension(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    """Ministry reminders at 30 and 45 days from the request do not move with the due date."""
+    process = make_process("umea")
+    to_council(process, team)
+    council(process, team["staff"])
+    deadline = open_deadline(process, state="ministry_review")
+    old = reminders(deadline)
+    assert {rung for rung, _ in old} == {"day30", "day45", "escalation"}
+    act(
+        deadlines.extend,
+        deadline.id,
+        to_local(deadline.due_dt).date() + timedelta(days=30),
+        "The committee meets later.",
+        team["head"],
+    )
+    assert reminders(deadline) == old
+    assert db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(OutboxMessage)
+        .where(OutboxMessage.idempotency_key.like(f"moved-deadline:{deadline.id}:1:%"))
+    )
+
+
+def test_a_statutory_window_can_grow_but_never_shrink(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    process = make_process("nea_ionia")
+    to_council(process, team)
+    council(process, team["staff"])
+    window = open_deadline(process, kind="appeal")
+    assert window.is_statutory
+    due_day = to_local(window.due_dt).date()
+    assert due_day == today() + timedelta(days=15)
+    before = snapshot()
+    with pytest.raises(Invalid) as invalid:
+        act(deadlines.extend, window.id, due_day - timedelta(days=1), "typo", team["head"])
+    assert invalid.value.fields["new_due"][0].code == "statutory_shortening"
+    assert snapshot() == before
+    act(deadlines.extend, window.id, due_day + timedelta(days=2), "posted late", team["head"])
+    db.session.refresh(window)
+    assert window.due_dt > window.original_due_dt
+    window.due_dt = window.original_due_dt - timedelta(days=1)  # the database refuses it too
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def test_a_closed_deadline_cannot_move(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    process = make_process("umea")
+    approve_all(process)
+    deadline = open_deadline(process)
+    external(process, team["staff"], "partner_reply", "positive")
+    db.session.refresh(deadline)
+    assert deadline.status == "met"
+    with pytest.raises(Refused) as refused:
+        act(deadlines.extend, deadline.id, START.date() + timedelta(days=90), "x", team["staff"])
+    assert [r.code for r in refused.value.reasons] == ["deadline_closed"]
+
+
+def test_elapsed_timers_close_and_wake_their_files(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    process = make_process("nea_ionia")
+    to_council(process, team)
+    council(process, team["staff"])
+    window = open_deadline(process, kind="appeal")
+    assert pass_time(14) == []
+    assert pass_time(2) == [process.id]
+    db.session.refresh(window)
+    assert window.status == "met"
+    assert pass_time(1) == []
+    assert processes.active_states(process) == {"partner_approval"}
