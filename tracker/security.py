@@ -13,9 +13,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import timedelta
 
-from flask import Flask, Response, current_app, g, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user, user_loaded_from_cookie
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, Map
@@ -102,9 +103,52 @@ def _owed_step() -> str | None:
     return None
 
 
+def storable(text: str) -> bool:
+    """Text a database column can hold: no NUL (PostgreSQL refuses it), no lone surrogate."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _strings(value: object, depth: int = 0) -> Iterator[str]:
+    """Every string (keys too) of a parsed JSON body, to a sane depth."""
+    if depth > 32:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item, depth + 1)
+
+
+def unstorable_input() -> bool:
+    """True when the query, the form, a file name, the path or a JSON body holds text that
+    no column could store: such a request is malformed (400) before any code sees it."""
+    texts: list[str] = []
+    for multi in (request.args, request.form):
+        for key, values in multi.lists():
+            texts.append(key)
+            texts.extend(values)
+    texts.extend(f.filename or "" for f in request.files.values())
+    texts.extend(v for v in (request.view_args or {}).values() if isinstance(v, str))
+    if request.is_json:
+        texts.extend(_strings(request.get_json(silent=True)))
+    return not all(storable(t) for t in texts)
+
+
 def _before_request() -> Response | None:
     write_intent.set(request.method not in SAFE_METHODS)
     client_ip.set(request.remote_addr or "")
+    if unstorable_input():
+        abort(400)
     if not current_user.is_authenticated:
         return None
     now = _now()
