@@ -6,18 +6,20 @@ import copy
 import csv
 import io
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskCliRunner
 
+from tracker import clock
 from tracker.domain.builtin import TWINNING
 from tracker.domain.council import valid_ada
 from tracker.extensions import db
-from tracker.models import AuditLog, Authority, CouncilDecision, Process, User
+from tracker.models import AuditLog, Authority, CouncilDecision, Deadline, Process, User
 from tracker.seed import DEMO_PASSWORD, DEMO_USERS
-from tracker.services import accounts, processes, workflows
+from tracker.services import accounts, approvals, processes, workflows
 
 from .services.support import act, states
 
@@ -50,7 +52,14 @@ def test_seed_reference_is_repeatable(runner: FlaskCliRunner) -> None:
     assert count(User) == 0
 
 
-def test_seed_demo_loads_files_spread_over_the_workflow(demo: FlaskCliRunner) -> None:
+MONDAY = datetime(2026, 11, 23, 6, 30, tzinfo=UTC)  # 08:30 in Athens
+
+
+def test_seed_demo_loads_files_spread_over_the_workflow(runner: FlaskCliRunner) -> None:
+    clock.freeze(MONDAY)
+    code, out = run(runner, "seed", "--demo")
+    assert code == 0, out
+    demo = runner
     assert count(User) == len(DEMO_USERS)
     files = list(db.session.scalars(sa.select(Process)))
     assert len(files) == 13
@@ -74,6 +83,25 @@ def test_seed_demo_loads_files_spread_over_the_workflow(demo: FlaskCliRunner) ->
     )
     user = accounts.find_by_email(DEMO_USERS[0].email)
     assert accounts.verify_password(user, DEMO_PASSWORD)
+    # Scenario 1, Monday 08:30: what burns, what is due this week, what waits on the head.
+    due: dict[str, datetime] = dict(
+        db.session.execute(
+            sa.select(Authority.key, sa.func.min(Deadline.due_dt))
+            .join(Process, Process.partner_id == Authority.id)
+            .join(Deadline, Deadline.process_id == Process.id)
+            .where(Deadline.status == "open")
+            .group_by(Authority.key)
+        )
+        .tuples()
+        .all()
+    )
+    assert {k for k, at in due.items() if at < MONDAY} == {"positano", "fonte_nuova"}
+    week = {k for k, at in due.items() if MONDAY <= at < MONDAY + timedelta(days=7)}
+    assert week == {"strovolos", "umea", "vilnius"}
+    head = accounts.find_by_email("head@demo.marousi.invalid")
+    assert [r.process.partner.key for r in approvals.pending_for(head)] == ["lakatamia"]
+    assert states(by_partner["lakatamia"]) == {"idea"}
+    assert states(by_partner["vilnius"]) == {"council_decision"}
     # Only into an empty database; --if-empty (make run) makes that a quiet no-op.
     code, out = run(demo, "seed", "--demo")
     assert code == 1

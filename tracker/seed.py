@@ -195,6 +195,8 @@ STAGES = [
 
 def twinning_story(s: Story, process: Process, start: float, stop: str, span: float = 1.0) -> None:
     """Walk a twinning from idea towards ``stop``; ``start`` days ago, ``span`` stretches time."""
+    if stop == "idea":
+        return  # just proposed: the head of office has yet to approve opening contact
     d = lambda k: start - k * span  # noqa: E731 - a tiny timeline helper
     steps: list[tuple[str, Callable[[], None]]] = [
         ("contact", lambda: (s.at(d(3)), s.approve_all(process))),
@@ -282,11 +284,14 @@ def seed_demo() -> dict[str, int]:
         )
 
     made: dict[str, int] = {}
+    # Monday morning (scenario 1): Positano's ministry consent and Fonte Nuova's partner
+    # decision overdue; Strovolos, Umeå and Vilnius due this week; Lakatamia's proposal
+    # waiting on the head of office; Umeå's draft with the council's committee.
     plan = [
         ("strovolos", 30.5, "contact", 1.0, "Πρόταση κυπριακής κοινότητας Αμαρουσίου"),
-        ("lakatamia", 45, "letter", 1.0, "Επιστολή του Δήμου Λακατάμειας"),
-        ("umea", 60, "drafting", 1.0, "Δίκτυο Q-Cities"),
-        ("vilnius", 95, "council", 1.0, "Επίσκεψη αντιπροσωπείας"),
+        ("lakatamia", 3, "idea", 1.0, "Επιστολή του Δήμου Λακατάμειας"),
+        ("umea", 72, "drafting", 1.0, "Δίκτυο Q-Cities"),
+        ("vilnius", 86, "council", 1.0, "Επίσκεψη αντιπροσωπείας"),
         ("positano", 155, "partner", 1.0, "Πρόταση Δημάρχου"),
         ("fonte_nuova", 215, "ministry", 1.0, "Δίκτυο Q-Cities"),
         ("limassol", 240, "phase_a", 1.0, "Πρωτοβουλία Δημάρχου"),
