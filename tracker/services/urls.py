@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import current_app, url_for
 
+from ..db import write_intent
+
 #: An address a user may enter (a partner's website): http or https, a host, no spaces.
 WEB_URL = re.compile(r"https?://[^\s/?#\\]+[^\s\\]*", re.IGNORECASE)
 
@@ -17,6 +19,12 @@ def is_web_url(text: str) -> bool:
 
 
 def external_url(endpoint: str, **values: Any) -> str:
+    """A link for an email; keeps the caller's SQLite write intent (the fake request's
+    teardown would otherwise reset it for the rest of the thread)."""
     base = current_app.config["BASE_URL"].rstrip("/") + "/"
-    with current_app.test_request_context("/", base_url=base):
-        return url_for(endpoint, _external=True, **values)
+    intent = write_intent.get()
+    try:
+        with current_app.test_request_context("/", base_url=base):
+            return url_for(endpoint, _external=True, **values)
+    finally:
+        write_intent.set(intent)
