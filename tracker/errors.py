@@ -110,7 +110,22 @@ def handle_unavailable(exc: Exception) -> tuple[object, int] | tuple[object, int
     return page, 503, headers
 
 
+def release_session(exc: BaseException | None) -> None:
+    """End the request's session even when its connection died after the answer was made.
+
+    Closing rolls back, which fails on a killed connection; the answer itself is
+    complete (whatever it wrote was committed before), so it must not become a
+    bare 500. Runs before Flask-SQLAlchemy's own teardown (registered later).
+    """
+    try:
+        db.session.remove()
+    except sa_exc.SQLAlchemyError:
+        log.warning("closing a session whose connection was lost; the connection is discarded")
+        db.session.registry.clear()
+
+
 def init_app(app: Flask) -> None:
+    app.teardown_appcontext(release_session)
     app.register_error_handler(HTTPException, handle_http)
     for unavailable in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
         app.register_error_handler(unavailable, handle_unavailable)
