@@ -312,7 +312,10 @@ class WorkflowMachine(RuleBasedStateMachine):
         pid = self.pick_pid(data)
         process = self.process(pid)
         defn = process.definition
-        here = sorted(t.key for t in engine.candidates(defn, processes.facts_for(process)))
+        # Mostly a move people make by hand from where the file stands (automatic ones fire
+        # by themselves), sometimes any transition of the workflow at all.
+        facts = processes.facts_for(process)
+        here = sorted(t.key for t in engine.candidates(defn, facts) if not t.auto)
         anywhere = sorted(defn.transitions)
         key = data.draw(
             st.sampled_from(here)
