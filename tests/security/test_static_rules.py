@@ -86,3 +86,30 @@ def test_bandit_finds_nothing_of_medium_or_high_severity() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "WARNING" not in done.stderr, done.stderr  # e.g. a malformed nosec comment
+
+
+def test_every_test_named_in_the_security_doc_exists() -> None:
+    """docs/security.md maps requirements to tests: each named test must be a real one."""
+    text = (ROOT / "docs/security.md").read_text(encoding="utf-8")
+    token = re.compile(r"((?:tests/)?[\w/]*test_\w+\.py)|::(test_\w+)")
+    missing: list[str] = []
+    last: Path | None = None
+    for found in token.finditer(text):
+        path, name = found.group(1), found.group(2)
+        if path:
+            candidates = [ROOT / "tests" / path.removeprefix("tests/")]
+            if "/" not in path:
+                candidates = sorted((ROOT / "tests").rglob(path))
+            last = next((c for c in candidates if c.exists()), None)
+            if last is None:
+                missing.append(f"{path} (no such file)")
+            continue
+        if last is None:
+            missing.append(f"::{name} (no file named before it)")
+            continue
+        source = last.read_text(encoding="utf-8")
+        if name.endswith("_") and f"def {name}" in source:
+            continue  # a family: test_password_change_*
+        if not re.search(rf"def {name}\(", source):
+            missing.append(f"{last.relative_to(ROOT)}::{name}")
+    assert not missing, "named in docs/security.md but not found:\n" + "\n".join(missing)
