@@ -70,3 +70,6 @@ def test_body_declarations_validate_what_they_describe():
     assert set(errors) == {"n", "when"}
     _bad, errors = parse_fields(fields, {})
     assert [r.code for r in errors["n"]] == ["required"]
+    text = (Field("t", "string", max_length=10),)
+    for bad in ("nul\x00", "\ud800", "x" * 11, 5):
+        assert "t" in parse_fields(text, {"t": bad})[1], repr(bad)

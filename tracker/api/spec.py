@@ -232,7 +232,7 @@ _CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
 }
 
 ERROR_TEXT = {
-    400: "The request is malformed (for instance, not JSON).",
+    400: "Malformed: not JSON, or text that cannot be stored (NUL, lone surrogates).",
     401: "No valid bearer token.",
     403: "The token's user may not do this.",
     404: "No such resource.",
@@ -322,13 +322,13 @@ def _operation_doc(
             }
         }
     responses: dict[str, Any] = {str(op.status): ok}
-    codes = set(op.errors) | {405, 500, 503}
+    codes = set(op.errors) | {400, 405, 500, 503}  # 400: any request can be malformed
     if not op.public:
         codes |= {401, 403}
     if op.query or op.body is not None:
         codes.add(422)
     if op.body is not None:
-        codes |= {400, 413, 415}
+        codes |= {413, 415}
     if path_params:
         codes.add(404)
     if op.if_match:
