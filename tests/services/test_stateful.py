@@ -278,7 +278,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         data=st.data(),
         kind=st.sampled_from(KINDS),
         partner=st.sampled_from(PARTNERS),
-        head_start=st.sampled_from([0, 1, 3, 4, 5, 6, 9, 12, 16]),
+        head_start=st.sampled_from([0, 3, 4, 5, 6, 9, 16]),
     )
     def first_file(self, data: st.DataObject, kind: str, partner: str, head_start: int) -> None:
         """Every run starts with one file opened by the office, often already some way along."""
@@ -374,8 +374,10 @@ class WorkflowMachine(RuleBasedStateMachine):
                 )
                 if r.group_index not in self._turn(process.definition, facts, r.state)
             ]
+        STATS["out of turn chances"] += 1
         if not early:
             return
+        STATS["out of turn tried"] += 1
         request = data.draw(st.sampled_from(early), label="request")
         approver = db.session.get(User, request.approver_id)
         assert approver is not None
@@ -801,7 +803,8 @@ def test_invariants_hold_over_random_runs(machine: type[WorkflowMachine]) -> Non
     print(
         f"\nstateful: {STATS['examples']} examples, {STATS['steps']} service calls "
         f"({STATS['succeeded']} done, {STATS['steps'] - STATS['succeeded']} refused), "
-        f"{STATS['files']} files, {len(VISITED)} states visited, "
+        f"{STATS['files']} files, {STATS['out of turn tried']} sign-offs out of turn, "
+        f"{len(VISITED)} states visited, "
         f"{elapsed:.1f}s ({cpu:.1f}s CPU) on {'PostgreSQL' if ON_POSTGRES else 'SQLite'}: "
         f"{', '.join(sorted(VISITED))}"
     )
@@ -823,6 +826,7 @@ MUTANT = settings(
 def test_a_removed_permission_check_is_found(
     machine: type[WorkflowMachine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """``permissions.require`` lets everyone through: someone does what they may not."""
     from tracker.services import permissions
 
     monkeypatch.setattr(permissions, "can", lambda actor, action: actor is not None)
@@ -834,6 +838,7 @@ def test_a_removed_permission_check_is_found(
 def test_a_removed_role_check_in_the_engine_is_found(
     machine: type[WorkflowMachine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The engine forgets who may fire a transition: a viewer abandons a file."""
     original = engine.check
 
     def no_roles(defn: WorkflowDef, facts: engine.Facts, key: str, roles: Any, *rest: Any) -> Any:
@@ -845,15 +850,30 @@ def test_a_removed_role_check_in_the_engine_is_found(
     print(f"\nmutant found after {STATS['examples']} examples, {STATS['steps']} calls")
 
 
+class SignOffMachine(WorkflowMachine):
+    """The same machine, its first file just arrived at an ordered sign-off (drafting)."""
+
+    @initialize(
+        data=st.data(),
+        kind=st.sampled_from(["twinning", "network"]),
+        partner=st.sampled_from(PARTNERS),
+    )
+    def first_file(self, data: st.DataObject, kind: str, partner: str) -> None:
+        WorkflowMachine.first_file(self, data, kind, partner, 3 if kind == "twinning" else 1)
+
+
 def test_a_removed_ordering_check_is_found(
     machine: type[WorkflowMachine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """Sign-offs stop waiting their turn: a councillor decides before the head of office."""
+
     def anyone_pending(spec: Any, votes: Any, approver: int, group: int) -> bool:
         return any(v.approver == approver and v.decision == "pending" for v in votes)
 
     monkeypatch.setattr(policy, "may_decide", anyone_pending)
+    assert issubclass(SignOffMachine, machine)
     with pytest.raises(AssertionError, match="before group"):
-        run_state_machine_as_test(machine, settings=MUTANT)
+        run_state_machine_as_test(SignOffMachine, settings=MUTANT)
     print(f"\nmutant found after {STATS['examples']} examples, {STATS['steps']} calls")
 
 
