@@ -239,6 +239,9 @@ OFF_SITE = [
 @pytest.mark.parametrize("target", OFF_SITE)
 def test_next_never_leads_off_site(client, team, target):
     response = login(client, "staff@example.org", next_=target)
+    if "\x00" in target:  # no column can store a NUL: the request is refused whole (400)
+        assert response.status_code == 400
+        return
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
 
