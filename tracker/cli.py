@@ -242,7 +242,7 @@ def scheduler() -> None:
     from . import scheduler as sched
     from .safety import check_production_safety
 
-    check_production_safety(current_app)  # type: ignore[arg-type]
+    check_production_safety(current_app)
     sched.run(current_app._get_current_object())  # type: ignore[attr-defined]
 
 

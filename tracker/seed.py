@@ -174,82 +174,79 @@ class Story:
         """Let time-gated automatic moves happen (the appeal window closing)."""
         self.at(days_ago)
         deadlines.close_elapsed_timers(clock.utcnow())
-        processes.advance(process, self.users["staff"])
+        processes.advance_process(process.id, self.users["staff"])
 
 
-# Stages of the twinning story, in order; a demo file stops after one of them.
-STAGES = [
-    "idea",
-    "contact",
-    "letter",
-    "drafting",
-    "agenda",
-    "council",
-    "ministry",
-    "partner",
-    "ready",
-    "phase_a",
-    "active",
-]
+def _number(s: Story, days_ago: float) -> str:
+    """A council decision number such as 214/2026, in the year of the session."""
+    return f"{s.rng.randint(100, 300)}/{to_local(s.base - timedelta(days=days_ago)).year}"
 
 
 def twinning_story(s: Story, process: Process, start: float, stop: str, span: float = 1.0) -> None:
-    """Walk a twinning from idea towards ``stop``; ``start`` days ago, ``span`` stretches time."""
-    if stop == "idea":
-        return  # just proposed: the head of office has yet to approve opening contact
-    d = lambda k: start - k * span  # noqa: E731 - a tiny timeline helper
-    steps: list[tuple[str, Callable[[], None]]] = [
-        ("contact", lambda: (s.at(d(3)), s.approve_all(process))),
-        ("letter", lambda: s.external(process, d(20), "partner_reply", "positive")),
-        (
-            "drafting",
-            lambda: (
-                s.at(d(28)),
-                s.approve_all(process),
-                s.external(process, d(45), "partner_loi_reply", "positive"),
-            ),
-        ),
-        ("agenda", lambda: (s.at(d(70)), s.approve_all(process))),
-        ("council", lambda: (s.at(d(78)), s.approve_all(process))),
-        (
-            "ministry",
-            lambda: s.council(
-                process,
-                d(92),
-                f"{s.rng.randint(100, 300)}/{to_local(s.base - timedelta(days=d(92))).year}",
-            ),
-        ),
-        ("partner", lambda: s.external(process, d(130), "partner_decision", "approved")),
-        (
-            "ready",
-            lambda: (
-                s.external(process, d(150), "ministry_decision", "consent", "Φ.110/2026")
-                if "ministry_review" in processes.active_states(process)
-                else None,
-                s.at(d(151)),
-                processes.set_flag(process.id, "final_text_agreed", True, s.users["staff"]),
-                s.settle(process, d(152)),
-            ),
-        ),
-        (
-            "phase_a",
-            lambda: s.move(process, d(170), "sign_phase_a", date=s.at(d(170)), place="home"),
-        ),
-        (
-            "active",
-            lambda: (
-                s.council(
-                    process,
-                    d(200),
-                    f"{s.rng.randint(100, 300)}/{to_local(s.base - timedelta(days=d(200))).year}",
-                    purpose="travel",
-                    phase="B",
-                ),
-                s.move(process, d(230), "sign_phase_b", date=s.at(d(230)), place="partner"),
-            ),
-        ),
+    """Walk a twinning from idea to ``stop``, begun ``start`` days ago; ``span`` stretches time.
+
+    Stages, in order: idea, contact, letter, drafting, agenda, council, ministry,
+    partner, ready, phase_a, active; the file stops after ``stop``.
+    """
+
+    def d(k: float) -> float:
+        return start - k * span
+
+    def contact() -> None:
+        s.at(d(3))
+        s.approve_all(process)
+
+    def letter() -> None:
+        s.external(process, d(20), "partner_reply", "positive")
+
+    def drafting() -> None:
+        s.at(d(28))
+        s.approve_all(process)
+        s.external(process, d(45), "partner_loi_reply", "positive")
+
+    def agenda() -> None:
+        s.at(d(70))
+        s.approve_all(process)
+
+    def council() -> None:
+        s.at(d(78))
+        s.approve_all(process)
+
+    def ministry() -> None:
+        s.council(process, d(92), _number(s, d(92)))
+
+    def partner() -> None:
+        s.external(process, d(130), "partner_decision", "approved")
+
+    def ready() -> None:
+        if "ministry_review" in processes.active_states(process):
+            s.external(process, d(150), "ministry_decision", "consent", "Φ.110/2026")
+        s.at(d(151))
+        processes.set_flag(process.id, "final_text_agreed", True, s.users["staff"])
+        s.settle(process, d(152))
+
+    def phase_a() -> None:
+        s.move(process, d(170), "sign_phase_a", date=s.at(d(170)), place="home")
+
+    def active() -> None:
+        s.council(process, d(200), _number(s, d(200)), purpose="travel", phase="B")
+        s.move(process, d(230), "sign_phase_b", date=s.at(d(230)), place="partner")
+
+    stages: list[tuple[str, Callable[[], None]]] = [
+        ("idea", lambda: None),  # just proposed: the head of office has yet to approve contact
+        ("contact", contact),
+        ("letter", letter),
+        ("drafting", drafting),
+        ("agenda", agenda),
+        ("council", council),
+        ("ministry", ministry),
+        ("partner", partner),
+        ("ready", ready),
+        ("phase_a", phase_a),
+        ("active", active),
     ]
-    for name, action in steps:
+    assert stop in dict(stages), f"unknown stage {stop!r}"
+    for name, action in stages:
         action()
         if name == stop:
             return
