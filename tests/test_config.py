@@ -74,9 +74,19 @@ def test_demo_accounts_block_a_production_start(app, make_user, db_url):
     prod_like = create_app("testing", SQLALCHEMY_DATABASE_URI=db_url, DEMO_ALLOWED=False)
     with pytest.raises(RuntimeError, match="demo account"):
         check_production_safety(prod_like)
+    dispose(prod_like)
 
 
 def test_no_demo_accounts_lets_production_start(app, make_user, db_url):
     make_user("staff")
     prod_like = create_app("testing", SQLALCHEMY_DATABASE_URI=db_url, DEMO_ALLOWED=False)
     check_production_safety(prod_like)
+    dispose(prod_like)
+
+
+def dispose(other):
+    """Close the second instance's connections (PostgreSQL warns about open ones at exit)."""
+    from tracker.extensions import db
+
+    with other.app_context():
+        db.engine.dispose()
