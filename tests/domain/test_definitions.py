@@ -107,7 +107,7 @@ def test_minimal_is_valid() -> None:
 
 
 INVALID = [
-    ("not a mapping", lambda d: d.clear() or d.update({"x": 1}), "name"),
+    ("nothing but junk", lambda d: d.clear() or d.update({"x": 1}), "name"),
     ("name not an identifier", _set("name", "two words"), "name"),
     ("version zero", _set("version", 0), "version"),
     ("version a bool", _set("version", True), "version"),
