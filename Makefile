@@ -70,7 +70,8 @@ browser-system:
 	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(CJK_FONT) ] || ! command -v npm >/dev/null; then \
 		echo "== installing chromium, a CJK font and npm for the browser tests"; \
 		$(SUDO) apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei npm; \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-wqy-microhei \
+			$$(command -v npm >/dev/null || echo npm); \
 	fi
 
 node_modules/.installed: package.json package-lock.json | browser-system
