@@ -104,7 +104,8 @@ def handle_unavailable(exc: Exception) -> tuple[object, int] | tuple[object, int
         return body, 503, headers
     try:
         page = render_template("errors/error.html", code=503, name="Service Unavailable")
-    except sa_exc.SQLAlchemyError:  # the page itself needs the database (the user's name)
+    except Exception:  # noqa: BLE001 - the page needs the database (the user's name); it is gone
+        log.warning("the 503 page could not be rendered; answering the plain one")
         _rollback()
         page = FALLBACK_503
     return page, 503, headers

@@ -178,9 +178,24 @@ def _after_request(response: Response) -> Response:
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if current_app.config.get("SESSION_COOKIE_SECURE"):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if getattr(g, "_login_user", None) is not None or current_user.is_authenticated:
+    if _signed_in():
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def _signed_in() -> bool:
+    """Whether this answer is someone's own page, without asking the database.
+
+    Runs on every answer, the 503 of a lost connection included: loading the
+    user here (``current_user``) would query again and turn that clean 503 into
+    a 500. A user loaded during the request, or a session or remember cookie that
+    names one, is enough to keep the page out of every cache.
+    """
+    user = g.get("_login_user")
+    if user is not None:
+        return bool(user.is_authenticated)
+    cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+    return "_user_id" in session or cookie in request.cookies
 
 
 def _teardown(exc: BaseException | None) -> None:
