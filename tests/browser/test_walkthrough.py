@@ -153,13 +153,6 @@ class Walk:
                 box.fill(value)
         return person
 
-    def more_records(self, person: Person) -> Locator:
-        """The file page's folded "Record something else" list, unfolded."""
-        details = person.page.locator("details.more-records")
-        details.locator("summary").click()
-        expect(details).to_have_attribute("open", "")
-        return details
-
     def sign(self, transition: str, on: date, place: str) -> Person:
         person = self.file_page()
         form = person.page.locator("form.action-form").filter(
@@ -262,8 +255,11 @@ def test_a_twinning_from_idea_to_active(people, team, lang):
     council = squash(page.text("section[aria-labelledby=council-h]"))
     assert "214/2026" in council and "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ" in council
 
-    # The final text is agreed; signing still waits for the appeal window, and says until when.
-    page.submit(walk.more_records(page).locator("form[action$='/flag'] button"))
+    # The final text is agreed: its button is in sight, in the "before signing" list (nothing
+    # to unfold). Signing still waits for the appeal window, and says until when.
+    confirm = page.page.locator(".checklist form[action$='/flag'] button.primary")
+    expect(confirm).to_be_visible()
+    page.submit(confirm)
     closes = to_local(appeal_closes(walk.pid))
     expect(page.page.locator(".appeal")).to_have_class(re.compile(r"\bopen\b"))
     checklist = squash(page.text(".checklist"))

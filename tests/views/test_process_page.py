@@ -256,3 +256,55 @@ def test_memorandum_and_network_pages_render(app, team, make_process):
         page = staff.text(f"/processes/{process.id}")
         svg = re.search(r'<svg class="workflow".*?</svg>', page, re.S).group(0)
         assert svg.count('class="node ') == len(process.definition.states)
+
+
+def shown_unfolded(page: str) -> str:
+    """The page without its folded ``<details>`` lists: what a user sees without a click."""
+    return re.sub(r"<details.*?</details>", "", page, flags=re.S)
+
+
+def test_final_text_confirmation_is_a_primary_button_by_the_checklist(app, team, make_process):
+    process = drive(make_process("umea"), team, "parallel")
+    staff = Browser(app, "staff@example.org")
+    shown = shown_unfolded(staff.text(f"/processes/{process.id}"))
+    checklist = re.search(r'<ul class="checklist".*?</ul>', shown, re.S).group(0)
+    assert re.search(
+        r'action="/processes/\d+/flag".*?<button type="submit" class="primary">'
+        r"Επιβεβαίωση: οριστικό κείμενο συμφωνημένο",
+        checklist,
+        re.S,
+    )
+    assert shown.count(f'action="/processes/{process.id}/flag"') == 1, "one button, not two"
+    response = staff.post(
+        f"/processes/{process.id}/flag", {"version": fresh(process.id).version, "value": "1"}
+    )
+    assert response.status_code == 302
+    page = staff.text(f"/processes/{process.id}")
+    assert f'action="/processes/{process.id}/flag"' not in shown_unfolded(page)
+    folded = re.search(r'<details class="more-records">.*?</details>', page, re.S).group(0)
+    assert "Ανάκληση: οριστικό κείμενο συμφωνημένο" in folded  # withdrawing stays folded
+
+
+def test_ways_forward_are_on_show_and_abandoning_is_folded(app, team, make_process):
+    clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    process = drive(make_process("umea"), team, "outside")
+    clock.shift(timedelta(days=16))
+    from tracker.services import processes
+
+    processes.advance(fresh(process.id), None)
+    db.session.commit()
+    head = Browser(app, "head@example.org")
+    page = head.text(f"/processes/{process.id}")
+    shown = shown_unfolded(page)
+    assert 'value="sign_phase_a"' in shown and 'value="sign_jointly"' in shown
+    assert shown.index('id="act-h"') < shown.index('class="needs"'), "actions come first"
+    assert 'value="abandon"' not in shown
+    folded = re.search(r'<details class="more-actions">.*?</details>', page, re.S).group(0)
+    assert 'value="abandon"' in folded
+    # A refused folded action comes back unfolded, its reason in view.
+    refused = head.post(
+        f"/processes/{process.id}/transition", {"version": 1, "transition": "abandon"}
+    )
+    assert refused.status_code == 409
+    assert '<details class="more-actions" open>' in refused.get_data(as_text=True)
+    assert active(process.id) == {"ready_to_sign"}

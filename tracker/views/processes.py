@@ -13,7 +13,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from ..domain.definitions import WorkflowDef
-from ..domain.text import pick
+from ..domain.text import FLAG_TITLES, pick
 from ..extensions import db
 from ..forms.documents import UploadForm
 from ..forms.options import options
@@ -78,6 +78,7 @@ def render_page(process: Process, status: int = 200, **forms: Any) -> tuple[str,
         view=queries.process_page(process, current_user, lang()),
         successors=successor_choices(process),
         document_kinds=DOCUMENT_KINDS,
+        FINAL_TEXT=FLAG_TITLES["final_text_agreed"],
         **forms,
     ), status
 
