@@ -5,7 +5,8 @@ path decodes to a real newline). Written as is, it would start a line of its
 own that looks like any other record. Two guards, installed once per process:
 
 - every record's message is made single-line (CR, LF and other control
-  characters shown as ``\\n``-style escapes), whatever logger wrote it;
+  characters shown as ``\\n``-style escapes, terminal colour codes dropped),
+  whatever logger wrote it;
 - the handler that writes to stderr indents any further line of a record (a
   traceback), so no continuation can pass for a record of its own.
 """
@@ -13,6 +14,7 @@ own that looks like any other record. Two guards, installed once per process:
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -22,9 +24,14 @@ _CONTROLS.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
 _CONTROLS.update({0x85: "\\x85", 0x2028: "\\u2028", 0x2029: "\\u2029"})
 
 
+#: Terminal colour codes (werkzeug colours its request lines): dropped, not escaped, so
+#: the development server's lines stay readable; they cannot break a line.
+_COLOURS = re.compile(r"\x1b\[[0-9;]{0,32}m")
+
+
 def single_line(text: str) -> str:
-    """``text`` with every line break and control character escaped."""
-    return text.translate(_CONTROLS)
+    """``text`` without colour codes, with every line break and control character escaped."""
+    return _COLOURS.sub("", text).translate(_CONTROLS)
 
 
 class SafeRecord(logging.LogRecord):
