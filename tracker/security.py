@@ -155,8 +155,9 @@ def _before_request() -> Response | None:
     login_at = int(session.get("login_at", 0))
     seen_at = int(session.get("seen_at", 0))
     if now - login_at > ABSOLUTE_SECONDS or now - seen_at > IDLE_SECONDS:
+        keep_language(current_user.language)
         logout_user()
-        session.clear()
+        renew_session()  # keeps only the language: the log-in page stays in it
         session["expired"] = True
         return redirect(
             url_for("auth.login", next=request.full_path if request.method == "GET" else None)
@@ -208,6 +209,12 @@ def _teardown(exc: BaseException | None) -> None:
     write_intent.set(False)
     g.pop("_login_user", None)
     g.pop("csrf_token", None)
+
+
+def keep_language(account_language: str) -> None:
+    """Before a session ends: the language being read (chosen, else the account's) stays."""
+    if session.get("lang") not in ("el", "en") and account_language in ("el", "en"):
+        session["lang"] = account_language
 
 
 def renew_session() -> None:

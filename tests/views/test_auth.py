@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from config import TestingConfig
 from tests.conftest import PASSWORD, csrf_token
+from tests.views.screens import Browser
 from tracker import clock, create_app
 from tracker.extensions import db
 from tracker.models import AuditLog, LoginAttempt, OutboxMessage, User
@@ -194,6 +195,31 @@ def test_idle_timeout_ends_the_session(client, team):
     response = client.get("/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
     assert not logged_in(client)
+
+
+def test_chosen_language_survives_an_idle_timeout(app, team):
+    staff = Browser(app, "staff@example.org")  # a fresh ``g`` per request, as in a server
+    staff.language("en")
+    clock.shift(timedelta(minutes=31))
+    response = staff.get("/processes/new")
+    assert "/login" in response.headers["Location"]
+    page = staff.text(response.headers["Location"])
+    assert 'lang="en"' in page and "Log in" in page
+    staff.login("staff@example.org")
+    assert 'lang="en"' in staff.text("/")
+
+
+def test_account_language_survives_expiry_and_logout(app, team):
+    team["staff"].language = "en"
+    db.session.commit()
+    staff = Browser(app, "staff@example.org")
+    clock.shift(timedelta(hours=13))  # past the absolute timeout
+    response = staff.get("/")
+    assert 'lang="en"' in staff.text(response.headers["Location"])
+    staff.login("staff@example.org")
+    assert staff.post("/logout").status_code == 302
+    page = staff.text("/login")
+    assert 'lang="en"' in page and "You have logged out." in page
 
 
 def test_absolute_timeout_ends_an_active_session(client, team):

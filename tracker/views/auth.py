@@ -24,7 +24,7 @@ from ..domain.text import Reason
 from ..extensions import db
 from ..forms.auth import CodeForm, LoginForm, NewPasswordForm, ResetRequestForm
 from ..models import User
-from ..security import renew_session, start_session
+from ..security import keep_language, renew_session, start_session
 from ..services import accounts, audit, logins, twofactor
 from .access import AUTHENTICATED, public, requires
 from .edge import lang, run, safe_next, show_error
@@ -154,6 +154,7 @@ def logout() -> Response:
     accounts.end_sessions(user)
     audit.record("logout", user)
     db.session.commit()
+    keep_language(user.language)
     logout_user()
     renew_session()
     session["_remember"] = "clear"  # Flask-Login deletes the remember-me cookie
