@@ -266,12 +266,13 @@ def test_a_twinning_from_idea_to_active(people, team, lang):
     assert f"{reason_start('appeal_window_open', lang)} {closes:%d/%m/%Y}" in checklist
 
     # Three weeks later the window has closed. Staff's session has long expired:
-    # the file page sends them to log in, then straight back to the file.
+    # the file page sends them to log in (in the language they were reading), then
+    # straight back to the file.
     clock.shift(timedelta(days=20))
     assert jobs.close_timers() == 1, "the scheduler's periodic job closes the appeal window"
     staff.visit(f"/processes/{walk.pid}")
     assert staff.path.startswith("/login?next=")
-    staff.choose_language(lang)
+    assert staff.lang == lang, "the language survives the expired session"
     staff.page.locator("input[name=email]").fill(team["staff"].email)
     staff.page.locator("input[name=password]").fill(PASSWORD)
     staff.submit(staff.page.locator("main form button[type=submit]"))

@@ -178,6 +178,29 @@ def test_new_file_form_keeps_what_was_typed(app, team):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Process)) == 0
 
 
+def test_new_file_form_starts_with_no_partner_and_asks_for_one(app, team):
+    staff = Browser(app, "staff@example.org")
+    page = staff.text("/processes/new")
+    select = re.search(r'<select[^>]*name="partner".*?</select>', page, re.S).group(0)
+    first = re.search(r"<option[^>]*>[^<]*</option>", select).group(0)
+    assert 'value=""' in first and "selected" in first and "επιλέξτε εταίρο" in first
+    assert select.count("selected") == 1, "no partner is chosen for the user"
+    response = staff.submit(
+        "/processes/new", {"kind": "memorandum", "title": "Συνεργασία", "source": "Δίκτυο"}
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    err = re.search(r'<ul class="errors" id="partner-err">(.*?)</ul>', page, re.S).group(1)
+    assert "Επιλέξτε την αρχή-εταίρο." in err
+    assert 'aria-describedby="partner-err"' in page
+    assert 'value="Συνεργασία"' in page and 'value="Δίκτυο"' in page
+    assert '<option selected value="memorandum">' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Process)) == 0
+    staff.language("en")
+    english = staff.submit("/processes/new", {"kind": "twinning"}).get_data(as_text=True)
+    assert "— choose a partner —" in english and "Choose the partner authority." in english
+
+
 def test_history_reads_in_english_too(app, team, make_process):
     process = drive(make_process("umea"), team, "letter")
     staff = Browser(app, "staff@example.org")

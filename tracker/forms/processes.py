@@ -45,11 +45,26 @@ class TransitionForm(FlaskForm):
     submit = SubmitField(_l("Go"))
 
 
+def optional_id(value: object) -> int | None:
+    """A select's id; its blank "choose …" option is no id at all (``None``)."""
+    if value in (None, ""):
+        return None
+    return int(str(value))
+
+
 class NewProcessForm(FlaskForm):
-    """A new file: which kind of agreement, with whom, and where the idea came from."""
+    """A new file: which kind of agreement, with whom, and where the idea came from.
+
+    The partner list opens on a blank "choose a partner" option: a file must never be
+    opened with the first partner of the list just because nobody changed it.
+    """
 
     kind = SelectField(_l("Kind of agreement"), validators=[InputRequired()])
-    partner = SelectField(_l("Partner authority"), coerce=int, validators=[InputRequired()])
+    partner = SelectField(
+        _l("Partner authority"),
+        coerce=optional_id,
+        validators=[InputRequired(message=_l("Choose the partner authority."))],
+    )
     title = StringField(
         _l("Title (optional)"), validators=[Optional(), Length(max=200)], filters=[_strip]
     )

@@ -135,7 +135,10 @@ def new() -> tuple[str, int] | Response:
         .where(Authority.is_home.is_(False))
         .order_by(Authority.name_el if lang() == "el" else Authority.name_en)
     )
-    form.partner.choices = options((a.id, f"{a.name(lang())} ({a.country})") for a in partners)
+    form.partner.choices = options(
+        [("", _("— choose a partner —"))]
+        + [(a.id, f"{a.name(lang())} ({a.country})") for a in partners]
+    )
     status = 200
     if form.validate_on_submit():
         partner = db.session.get(Authority, form.partner.data)
