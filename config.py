@@ -26,6 +26,29 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def whole_seconds(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+    """``raw`` as whole seconds in ``[low, high]``; ``default`` when unset or blank.
+
+    Anything else stops the start with the variable's name: a scheduler told to
+    sweep every "1m" or every 0 seconds must not run at all.
+    """
+    text = (raw or "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        raise RuntimeError(f"{name} must be a whole number of seconds, not {text!r}") from None
+    if not low <= value <= high:
+        raise RuntimeError(f"{name} must be between {low} and {high} seconds, not {value}")
+    return value
+
+
+def _int(name: str, default: int, low: int = 1, high: int = 3600) -> int:
+    """An integer setting from the environment, within bounds (see ``whole_seconds``)."""
+    return whole_seconds(name, os.environ.get(name), default, low, high)
+
+
 def database_url(raw: str | None, default: str) -> str:
     """Normalise ``DATABASE_URL`` so plain ``postgresql://`` uses psycopg 3."""
     url = raw or default
@@ -93,10 +116,22 @@ class Config:
     REQUIRE_ADMIN_TOTP = _bool("REQUIRE_ADMIN_TOTP")
     # Failed log-ins per client address per 15 minutes (per account: 100 per hour, fixed).
     LOGIN_ADDRESS_LIMIT = int(os.environ.get("LOGIN_ADDRESS_LIMIT", "30"))
+    # The scheduler's rhythm (docs/reminders.md): due reminders, the outbox, timers such
+    # as the appeal window; and the lease the active scheduler renews every heartbeat.
+    SCHEDULER_SWEEP_SECONDS = _int("SCHEDULER_SWEEP_SECONDS", 60)
+    SCHEDULER_SEND_SECONDS = _int("SCHEDULER_SEND_SECONDS", 30)
+    SCHEDULER_TIMERS_SECONDS = _int("SCHEDULER_TIMERS_SECONDS", 300)
+    SCHEDULER_LEASE_SECONDS = _int("SCHEDULER_LEASE_SECONDS", 90, low=10)
+    SCHEDULER_HEARTBEAT_SECONDS = _int("SCHEDULER_HEARTBEAT_SECONDS", 20)
 
     @classmethod
     def validate(cls) -> None:
-        """Development and tests accept their defaults."""
+        """Defaults are fine everywhere; only settings that contradict each other stop a start."""
+        if cls.SCHEDULER_HEARTBEAT_SECONDS * 2 > cls.SCHEDULER_LEASE_SECONDS:
+            raise RuntimeError(
+                "SCHEDULER_HEARTBEAT_SECONDS must be at most half of SCHEDULER_LEASE_SECONDS:"
+                " the active scheduler renews its lease on every heartbeat"
+            )
 
 
 class DevelopmentConfig(Config):
@@ -124,6 +159,7 @@ class ProductionConfig(Config):
     @classmethod
     def validate(cls) -> None:
         """Refuse to start with a default secret or debug mode."""
+        super().validate()
         key = os.environ.get("SECRET_KEY", "")
         if key.lower() in KNOWN_BAD_SECRETS or len(key) < 32:
             raise RuntimeError("SECRET_KEY must be set to a random value of 32+ characters")

@@ -64,7 +64,11 @@ def job_table(app: Flask) -> list[Job]:
             jobs.send_outbox,
             IntervalTrigger(seconds=int(every("SCHEDULER_SEND_SECONDS", 30))),
         ),
-        Job("close_timers", jobs.close_timers, IntervalTrigger(minutes=5)),
+        Job(
+            "close_timers",
+            jobs.close_timers,
+            IntervalTrigger(seconds=int(every("SCHEDULER_TIMERS_SECONDS", 300))),
+        ),
         Job("top_up_reminders", jobs.top_up_reminders, IntervalTrigger(hours=1)),
         Job(
             "daily_digest",
@@ -84,6 +88,12 @@ def job_table(app: Flask) -> list[Job]:
             "periodic_reviews",
             jobs.periodic_reviews,
             CronTrigger(hour=6, minute=15, timezone=tz),
+            misfire_grace=12 * 3600,
+        ),
+        Job(
+            "housekeeping",
+            jobs.housekeeping,
+            CronTrigger(hour=3, minute=40, timezone=tz),
             misfire_grace=12 * 3600,
         ),
     ]
