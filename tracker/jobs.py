@@ -23,7 +23,7 @@ from . import clock
 from .db import writing
 from .extensions import db
 from .models import Process
-from .services import deadlines, digests, mailer, processes, reminders, reviews
+from .services import deadlines, digests, logins, mailer, processes, reminders, reviews
 
 log = logging.getLogger("tracker.jobs")
 
@@ -189,3 +189,21 @@ def periodic_reviews() -> int:
     if made:
         log.info("periodic_reviews: %d prompt(s) queued", made)
     return made
+
+
+def housekeeping(limit: int = BATCH * 5) -> int:
+    """Delete what only grows: log-in attempts past their retention (``logins.prune``).
+
+    One short transaction per batch, so a backlog never holds the write lock for
+    long; the history (``audit_log``) is never touched, it is the record.
+    """
+    removed = 0
+    while True:
+        with transaction():
+            done = logins.prune(clock.utcnow(), limit)
+        removed += done
+        if done < limit:
+            break
+    if removed:
+        log.info("housekeeping: %d old login attempt(s) deleted", removed)
+    return removed

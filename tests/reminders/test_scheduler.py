@@ -15,6 +15,7 @@ def test_the_job_table_has_every_periodic_job(app):
         "daily_digest",
         "weekly_digest",
         "periodic_reviews",
+        "housekeeping",
     ]
 
 
