@@ -331,3 +331,26 @@ def test_ways_forward_are_on_show_and_abandoning_is_folded(app, team, make_proce
     assert refused.status_code == 409
     assert '<details class="more-actions" open>' in refused.get_data(as_text=True)
     assert active(process.id) == {"ready_to_sign"}
+
+
+def test_appeal_window_reads_closed_as_soon_as_it_ends(app, team, make_process):
+    """Before the scheduler's close_timers job has run, the page compares the end with now."""
+    from tracker.models import Deadline
+
+    clock.freeze(datetime(2026, 11, 18, 9, 0, tzinfo=UTC))
+    process = drive(make_process("vilnius"), team, "parallel")
+    window = db.session.scalars(
+        sa.select(Deadline).where(Deadline.process_id == process.id, Deadline.kind == "appeal")
+    ).one()
+    staff = Browser(app, "staff@example.org")
+    page = staff.text(f"/processes/{process.id}")
+    assert '<p class="appeal open">' in page
+    assert f'href="/deadlines/{window.id}/extend"' in page
+    clock.freeze(window.due_dt + timedelta(minutes=1))
+    staff.login("staff@example.org")  # the session's idle timeout passed meanwhile
+    page = staff.text(f"/processes/{process.id}")
+    db.session.expire_all()
+    assert db.session.get(Deadline, window.id).status == "open", "no job has run"
+    assert '<p class="appeal closed">' in page
+    assert "Η προθεσμία προσφυγής έληξε" in strip_tags(page)
+    assert f'href="/deadlines/{window.id}/extend"' not in page, "an ended window is not extended"

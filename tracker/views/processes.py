@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from .. import clock
 from ..domain.definitions import WorkflowDef
 from ..domain.text import FLAG_TITLES, pick
 from ..extensions import db
@@ -79,6 +80,7 @@ def render_page(process: Process, status: int = 200, **forms: Any) -> tuple[str,
         successors=successor_choices(process),
         document_kinds=DOCUMENT_KINDS,
         FINAL_TEXT=FLAG_TITLES["final_text_agreed"],
+        now=clock.utcnow(),
         **forms,
     ), status
 
