@@ -88,9 +88,40 @@ class Filters:
     mine: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class PartnerRef:
+    """The partner columns a dashboard row shows, read as plain values (no ORM object)."""
+
+    id: int
+    name_el: str
+    name_en: str
+    country: str
+
+    def name(self, lang: str) -> str:
+        return self.name_el if lang == "el" else self.name_en
+
+
+@dataclass(slots=True)
+class FileRef:
+    """One file as the dashboard and ``tracker list`` need it, read as plain columns.
+
+    It answers the same attributes as a ``Process`` for what a row shows (``id``,
+    ``kind``, ``is_closed``, ``partner``, ``definition``): building a thousand ORM
+    objects (and their partners and owners) cost more than the rest of the page.
+    """
+
+    id: int
+    kind: str
+    is_closed: bool
+    workflow_id: int
+    definition: WorkflowDef
+    partner: PartnerRef
+    owner_name: str | None
+
+
 @dataclass
 class DashboardRow:
-    process: Process
+    process: FileRef
     states: list[str]
     progress: float
     next_due: datetime | None
@@ -152,25 +183,47 @@ def _current_asks() -> list[_Ask]:
     return [_Ask(*r) for r in rows]
 
 
-def waiting_approvers(defn: WorkflowDef, state: str, asks: list[_Ask]) -> list[_Ask]:
-    """Pending approvers of ``state`` whose group may decide now (ordered groups wait)."""
+def waiting_approvers(
+    defn: WorkflowDef,
+    state: str,
+    asks: list[_Ask],
+    memo: dict[tuple[Any, ...], set[int] | None] | None = None,
+) -> list[_Ask]:
+    """Pending approvers of ``state`` whose group may decide now (ordered groups wait).
+
+    ``memo`` keeps the policy's answer per workflow, state and set of votes: the
+    dashboard asks it of every file, and most files stand at the same few votes.
+    """
     spec = defn.states[state].approval
-    if spec is None:
+    if spec is None or not asks:
         return []
-    votes = [policy.Vote(a.approver_id, a.group, a.status) for a in asks]  # type: ignore[arg-type]
-    if policy.evaluate(spec, votes) != "pending":
+    key = (id(defn), state, *((a.approver_id, a.group, a.status) for a in asks))
+    if memo is not None and key in memo:
+        groups = memo[key]
+    else:
+        votes = [policy.Vote(a.approver_id, a.group, a.status) for a in asks]  # type: ignore[arg-type]
+        pending = policy.evaluate(spec, votes) == "pending"
+        groups = policy.open_groups(spec, votes) if pending else None
+        if memo is not None:
+            memo[key] = groups
+    if groups is None:
         return []
-    groups = policy.open_groups(spec, votes)
     return [a for a in asks if a.status == "pending" and a.group in groups]
 
 
-def _outside_actors(defn: WorkflowDef, state: str, partner: Authority, lang: str) -> list[str]:
+#: Stands for the partner's name among the outside actors of a state (filled per file).
+PARTNER = object()
+
+
+def _outside_actors(defn: WorkflowDef, state: str, lang: str) -> list[object]:
     """Who outside the system must act for the file to leave ``state``.
 
     Only transitions that start from ``state`` alone count: a join (such as
     "ready to sign", waiting on two branches) says nothing about who acts here.
+    The partner is the ``PARTNER`` marker, so the answer is the same for every
+    file in ``state`` and the dashboard works it out once per state.
     """
-    found: list[str] = []
+    found: list[object] = []
     for t in defn.transitions.values():
         if t.style != "primary" or [p.state for p in t.source] != [state]:
             continue
@@ -178,7 +231,7 @@ def _outside_actors(defn: WorkflowDef, state: str, partner: Authority, lang: str
             if g.name == "external":
                 event = str(g.params.get("event", ""))
                 if event.startswith("partner"):
-                    found.append(partner.name(lang))
+                    found.append(PARTNER)
                 elif event == "ministry_decision":
                     found.append(pick(MINISTRY, lang))
                 elif event == "appeal":
@@ -195,79 +248,172 @@ def _joins_only(defn: WorkflowDef, state: str) -> bool:
     return bool(primary) and all(len(t.source) > 1 and t.match == "all" for t in primary)
 
 
+_Outside = tuple[bool, list[object]]
+
+
+def _who(
+    defn: WorkflowDef,
+    state: str,
+    approvers: list[str],
+    partner: str,
+    owner: str | None,
+    lang: str,
+    memo: dict[tuple[int, str], _Outside] | None = None,
+) -> list[str]:
+    """Names of whoever a file waits on in ``state``: approvers, outsiders, or its owner.
+
+    ``memo`` keeps what depends on the workflow and state only (a page asks the
+    same question of many files).
+    """
+    key = (id(defn), state)
+    known = memo.get(key) if memo is not None else None
+    if known is None:
+        known = (
+            defn.states[state].terminal or _joins_only(defn, state),
+            _outside_actors(defn, state, lang),
+        )
+        if memo is not None:
+            memo[key] = known
+    silent, outside = known
+    if silent:
+        return []
+    names = list(approvers)
+    names += [partner if o is PARTNER else cast(str, o) for o in outside]
+    if not names and owner is not None:
+        names.append(owner)
+    return list(dict.fromkeys(names))
+
+
 def who_acts(
     process: Process, state: str, asks: list[_Ask], lang: str, owner: User | None
 ) -> list[str]:
     """Names of whoever the file waits on in ``state``: approvers, outsiders, or its owner."""
-    defn = process.definition
-    if defn.states[state].terminal or _joins_only(defn, state):
-        return []
-    names = [a.name for a in waiting_approvers(defn, state, asks)]
-    names += _outside_actors(defn, state, process.partner, lang)
-    if not names and owner is not None:
-        names.append(owner.name)
-    return list(dict.fromkeys(names))
+    waiting = waiting_approvers(process.definition, state, asks)
+    return _who(
+        process.definition,
+        state,
+        [a.name for a in waiting],
+        process.partner.name(lang),
+        owner.name if owner is not None else None,
+        lang,
+    )
+
+
+def _files() -> list[FileRef]:
+    """Every file with its partner and owner's name, as plain columns (2 queries)."""
+    rows = db.session.execute(
+        sa.select(
+            Process.id,
+            Process.kind,
+            Process.is_closed,
+            Process.workflow_id,
+            User.name,
+            Authority.id,
+            Authority.name_el,
+            Authority.name_en,
+            Authority.country,
+        )
+        .join(Authority, Authority.id == Process.partner_id)
+        .outerjoin(User, User.id == Process.owner_id)
+        .order_by(Process.id)
+    ).all()
+    # The workflow versions (large JSON) are loaded once each; their definitions are cached.
+    wanted = {r[3] for r in rows}
+    versions = (
+        db.session.scalars(sa.select(WorkflowVersion).where(WorkflowVersion.id.in_(wanted)))
+        if wanted
+        else []
+    )
+    definitions = {v.id: v.definition for v in versions}
+    partners: dict[int, PartnerRef] = {}
+    files = []
+    for pid, kind, closed, wid, owner, aid, name_el, name_en, country in rows:
+        partner = partners.get(aid)
+        if partner is None:
+            partner = partners[aid] = PartnerRef(aid, name_el, name_en, country)
+        files.append(FileRef(pid, kind, closed, wid, definitions[wid], partner, owner))
+    return files
 
 
 def dashboard(user: User, filters: Filters, lang: str) -> Dashboard:
-    """Every file with its states, progress, next deadline and who must act (5 queries)."""
+    """Every file with its states, progress, next deadline and who must act (5 queries).
+
+    Plain columns, no ORM object per file, and whatever depends only on the
+    workflow and its states (who acts outside, progress) worked out once per page:
+    a thousand files cost milliseconds (docs/performance.md, figure 1).
+    """
     now = clock.utcnow()
-    # The workflow versions (large JSON) are loaded once each, not decoded again on every row.
-    stmt = (
-        sa.select(Process)
-        .options(joinedload(Process.owner), selectinload(Process.workflow))
-        .order_by(Process.id)
-    )
-    processes = list(db.session.scalars(stmt).unique())
-    steps: dict[int, list[Step]] = defaultdict(list)
-    for step in db.session.scalars(sa.select(Step).where(Step.status == "open").order_by(Step.id)):
-        steps[step.process_id].append(step)
-    deadlines: dict[int, Deadline] = {}
-    for d in db.session.scalars(
-        sa.select(Deadline).where(Deadline.status == "open").order_by(Deadline.due_dt)
+    files = _files()
+    steps: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
+    for pid, state, entered in db.session.execute(
+        sa.select(Step.process_id, Step.state, Step.entered_dt)
+        .where(Step.status == "open")
+        .order_by(Step.id)
     ):
-        deadlines.setdefault(d.process_id, d)
+        steps[pid].append((state, entered))
+    deadlines: dict[int, tuple[datetime, str]] = {}
+    for pid, due_dt, state, kind in db.session.execute(
+        sa.select(Deadline.process_id, Deadline.due_dt, Deadline.state, Deadline.kind)
+        .where(Deadline.status == "open")
+        .order_by(Deadline.due_dt)
+    ):
+        deadlines.setdefault(pid, (due_dt, state or kind))
     asks: dict[tuple[int, str], list[_Ask]] = defaultdict(list)
     for ask in _current_asks():
         asks[(ask.process_id, ask.state)].append(ask)
 
+    me = user.id  # once: ``user`` may be Flask-Login's proxy, costly to read a thousand times
+    outside: dict[tuple[int, str], _Outside] = {}
+    policy_memo: dict[tuple[Any, ...], set[int] | None] = {}
+    progress: dict[tuple[int, frozenset[str]], float] = {}
     rows: list[DashboardRow] = []
-    for p in processes:
+    for p in files:
+        defn = p.definition
         open_steps = steps.get(p.id, [])
-        active = frozenset(s.state for s in open_steps)
+        states = [state for state, _entered in open_steps]
+        active = frozenset(states)
         due = deadlines.get(p.id)
+        partner = p.partner.name(lang)
         who: list[str] = []
         mine = 0
-        for s in open_steps:
-            here = asks.get((p.id, s.state), [])
-            who += who_acts(p, s.state, here, lang, p.owner)
-            mine += sum(
-                a.approver_id == user.id for a in waiting_approvers(p.definition, s.state, here)
+        for state in states:
+            here = asks.get((p.id, state))
+            waiting = waiting_approvers(defn, state, here, policy_memo) if here else []
+            names = [a.name for a in waiting]
+            who += _who(defn, state, names, partner, p.owner_name, lang, outside)
+            mine += sum(a.approver_id == me for a in waiting)
+        if not who and active and not p.is_closed and p.owner_name is not None:
+            who = [p.owner_name]  # branches all waiting on each other: the owner is to look
+        share = progress.get((p.workflow_id, active))
+        if share is None:
+            share = progress[(p.workflow_id, active)] = (
+                engine.progress(defn, active) if active else 0.0
             )
         rows.append(
             DashboardRow(
                 process=p,
-                states=[s.state for s in open_steps],
-                progress=engine.progress(p.definition, active) if active else 0.0,
-                next_due=due.due_dt if due else None,
-                due_state=(due.state or due.kind) if due else None,
+                states=states,
+                progress=share,
+                next_due=due[0] if due else None,
+                due_state=due[1] if due else None,
                 waiting_on_me=mine,
-                urgency=urgency(due.due_dt if due else None, now),
-                since=min((s.entered_dt for s in open_steps), default=None),
-                who=list(dict.fromkeys(who or _fallback(p, active))),
+                urgency=urgency(due[0] if due else None, now),
+                since=min((entered for _state, entered in open_steps), default=None),
+                who=list(dict.fromkeys(who)),
             )
         )
+    never = datetime.max.replace(tzinfo=now.tzinfo)
     rows.sort(
         key=lambda r: (
             r.process.is_closed,
             URGENCY_ORDER[r.urgency],
             -r.waiting_on_me,
-            r.next_due or datetime.max.replace(tzinfo=now.tzinfo),
+            r.next_due or never,
             r.process.id,
         )
     )
-    kinds, states = _kinds(processes, lang), _states(processes, lang)
-    countries = sorted({p.partner.country for p in processes})
+    kinds, states = _kinds(files, lang), _states(files, lang)
+    countries = sorted({p.partner.country for p in files})
     filters = Filters(  # only offered values count; anything else is ignored, never an error
         kind=filters.kind if filters.kind in dict(kinds) else "",
         state=filters.state if filters.state in dict(states) else "",
@@ -288,13 +434,6 @@ def dashboard(user: User, filters: Filters, lang: str) -> Dashboard:
     )
 
 
-def _fallback(process: Process, active: frozenset[str]) -> list[str]:
-    """Branches all waiting on each other: the owner is the one to look."""
-    if process.is_closed or not active or process.owner is None:
-        return []
-    return [process.owner.name]
-
-
 def dashboard_rows(user: User) -> list[DashboardRow]:
     """Every file, most urgent first (the command line's ``list``)."""
     return dashboard(user, Filters(), "en").rows
@@ -311,15 +450,17 @@ def _matches(row: DashboardRow, f: Filters) -> bool:
     )
 
 
-def _kinds(processes: list[Process], lang: str) -> list[tuple[str, str]]:
-    found = {p.kind: pick(p.definition.title, lang) for p in processes}
+def _kinds(files: list[FileRef], lang: str) -> list[tuple[str, str]]:
+    found = {
+        kind: pick(defn.title, lang) for kind, defn in {p.kind: p.definition for p in files}.items()
+    }
     return sorted(found.items(), key=lambda kv: kv[1])
 
 
-def _states(processes: list[Process], lang: str) -> list[tuple[str, str]]:
+def _states(files: list[FileRef], lang: str) -> list[tuple[str, str]]:
     """Every state of the workflows in use, in workflow order, each once."""
     seen: dict[str, str] = {}
-    for defn in {p.workflow_id: p.definition for p in processes}.values():
+    for defn in {p.workflow_id: p.definition for p in files}.values():
         for key, sdef in defn.states.items():
             seen.setdefault(key, pick(sdef.title, lang))
     return list(seen.items())
