@@ -208,10 +208,35 @@ def test_the_appeal_window_announces_its_opening_and_its_closing(
     [closed] = smtp.keyed(f"reminder:{closing.id}:")
     assert opened.rcpt == closed.rcpt == ["staff@example.org"]
     assert "Δεν μπορεί να συντομευθεί" in opened.text()
-    # The last day of the window, in the morning: "closes today at 23:59".
+    # The morning after its last day (it ended at 23:59): it has closed, and says so.
+    assert closing.fire_dt > window.due_dt
+    assert to_local(closing.sent_dt).date() == to_local(window.due_dt).date() + timedelta(days=1)
+    assert to_local(closing.fire_dt).hour == 8 and closing.sent_dt >= closing.fire_dt
+    assert closed.subject.startswith("Έληξε:") and "έληξε" in closed.text()
+    assert "23:59" in closed.text() and "λήγει σήμερα" not in closed.text()
+
+
+def test_a_closing_notice_sent_before_the_end_says_closes_today(
+    app, team, make_process, smtp, tick
+):
+    """A window whose stored ladder announces its last morning (opened before the rule)."""
+    clock.freeze(T0)
+    process = make_process("vilnius")
+    to_council(process, team["staff"])
+    council_approves(process, team["staff"], today())
+    window = db.session.scalars(
+        sa.select(Deadline).where(Deadline.process_id == process.id, Deadline.kind == "appeal")
+    ).one()
+    ladder = records.APPEAL_LADDER.to_dict()
+    ladder["rungs"][1]["offset"] = 0
+    window.ladder = ladder
+    deadlines.retime(window, clock.utcnow())
+    db.session.commit()
+    advance(T0 + timedelta(days=20), timedelta(hours=3), tick)
+    closing = next(r for r in reminders_of(window) if r.kind == "closing" and r.status == "sent")
     assert to_local(closing.sent_dt).date() == to_local(window.due_dt).date()
-    assert "λήγει σήμερα" in closed.text() and "23:59" in closed.text()
-    assert "Λήγει σήμερα" in closed.subject
+    [closed] = smtp.keyed(f"reminder:{closing.id}:")
+    assert "Λήγει σήμερα" in closed.subject and "λήγει σήμερα" in closed.text()
 
 
 def test_repeating_ladders_are_topped_up_ahead(app, team, make_process):

@@ -18,6 +18,10 @@ from .errors import Invalid, Refused
 from .locking import lock_process
 from .permissions import require
 
+#: The window's opening is announced on the posting day; its closing the morning after its
+#: last day (it ends at 23:59), when it has really closed and signing no longer waits for
+#: it. Windows opened before this rule keep their stored ladder: their notice, sent on the
+#: last morning, says "closes today" (the email's words follow the moment it is written).
 APPEAL_LADDER = Ladder.from_dict(
     {
         "rungs": [
@@ -28,7 +32,7 @@ APPEAL_LADDER = Ladder.from_dict(
                 "anchor": "start",
                 "kind": "opening",
             },
-            {"key": "closing", "offset": 0, "unit": "calendar", "anchor": "due", "kind": "closing"},
+            {"key": "closing", "offset": 1, "unit": "calendar", "anchor": "due", "kind": "closing"},
         ]
     }
 )
