@@ -144,3 +144,38 @@ def test_vilnius_council_step_is_overdue_and_names_the_council(app, team, make_p
     assert "due-overdue" in row
     assert "Απόφαση Δημοτικού Συμβουλίου" in row  # which step is late
     assert "Δημοτικό Συμβούλιο" in strip_tags(row)  # who must act
+
+
+def test_rows_of_the_same_shape_keep_their_own_texts_escaped(app, team, make_process):
+    """Rows are filled in from markup rendered once per shape: each keeps its own file's texts."""
+    clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    umea = make_process("umea")
+    vilnius = make_process("vilnius")
+    authority("umea").name_el = 'Ουμεό <b class="x">&</b>'
+    team["head"].name = "Ann <i>O'Hara</i>"
+    for process, hours in ((umea, 30), (vilnius, 55)):
+        db.session.add(
+            Deadline(
+                process_id=process.id,
+                kind="review",
+                start_dt=clock.utcnow(),
+                due_dt=clock.utcnow() + timedelta(days=2, hours=hours),
+                original_due_dt=clock.utcnow() + timedelta(days=2, hours=hours),
+                uid=f"test-{process.id}",
+            )
+        )
+    db.session.commit()
+    page = Browser(app, "staff@example.org").text("/")
+    assert "<b " not in page and "<i>" not in page
+    body = page.split("<tbody>", 1)[1]
+    rows = {
+        r.split('<a href="/processes/', 1)[1].split('"', 1)[0]: r for r in body.split("</tr>")[:2]
+    }
+    first, second = rows[str(umea.id)], rows[str(vilnius.id)]
+    assert "Ουμεό &lt;b class=&#34;x&#34;&gt;&amp;&lt;/b&gt;</a>" in first
+    assert 'aria-label="Πρόοδος: Ουμεό &lt;b class=&#34;x&#34;&gt;&amp;&lt;/b&gt;"' in first
+    assert ">Βίλνιους</a>" in second and 'aria-label="Πρόοδος: Βίλνιους"' in second
+    # Athens is UTC+2 in March: 09:00 UTC + 2 days and 30 / 55 hours.
+    assert "5 Μαρ 2026, 17:00" in first and "6 Μαρ 2026, 18:00" in second
+    assert "Ann &lt;i&gt;O&#39;Hara&lt;/i&gt;" in first and "Ann &lt;i&gt;" in second
+    assert 'class="chip due-soon"' in first and 'class="chip due-soon"' in second

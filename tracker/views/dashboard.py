@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -13,7 +13,6 @@ from flask_babel import (
     format_decimal,
     format_timedelta,
     get_locale,
-    get_timezone,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -75,130 +74,132 @@ def flag_shapes(country: str) -> list[dict[str, object]]:
     return flag(country)
 
 
-#: Where a value goes in markup rendered once and filled in per row (never in real text).
+#: Marks a named placeholder in markup rendered once: ``\x00name\x00`` (never in real text).
 HOLE = "\x00"
 
 
-class Stamp:
-    """Markup rendered once with ``HOLE`` placeholders, filled in per row by joining strings.
+def hole(name: str) -> str:
+    return f"{HOLE}{name}{HOLE}"
 
-    A macro call costs about as much as the rest of a row: the dashboard calls
-    each macro once per distinct value (urgency, progress) and fills in the texts
-    that differ from row to row, escaped.
+
+class Stamp:
+    """Markup rendered once with named holes, then filled in for each row by joining strings.
+
+    A macro call costs more than everything else a row needs: the dashboard
+    renders each macro once per distinct shape (urgency, progress, which optional
+    parts a row has) and fills in what differs from file to file.
     """
 
     def __init__(self, html: Markup) -> None:
         assert isinstance(html, Markup), "a macro's output"
-        self.parts = html.split(HOLE)  # Markup pieces: joining escapes only the values
+        pieces = str(html).split(HOLE)
+        self.texts, self.names = pieces[0::2], pieces[1::2]
 
-    def __call__(self, *values: str) -> Markup:
-        out = [self.parts[0]]
-        for value, part in zip(values, self.parts[1:], strict=True):
-            out += (value, part)
-        return Markup("").join(out)
-
-
-@dataclass(slots=True)
-class Line:
-    """One dashboard row with every text and piece of markup ready: the template only prints."""
-
-    css: str
-    href: str
-    flag: Markup
-    partner: str
-    mine: bool
-    kind: str
-    badges: Markup
-    since: str
-    progress: Markup
-    due: Markup
-    due_hint: str
-    who: str
+    def __call__(self, escaped: Mapping[str, str]) -> Markup:
+        """``escaped``: each hole's markup, already escaped (or a macro's output)."""
+        out = [self.texts[0]]
+        for name, text in zip(self.names, self.texts[1:], strict=True):
+            out += (escaped[name], text)
+        return Markup("".join(out))  # noqa: S704 - the macro's markup and escaped values only
 
 
 class Lines:
-    """Turns the dashboard's rows into ``Line``s for one page.
+    """The dashboard's rows as markup, for one page.
 
     Each translation, date format and macro is worked out once per distinct value
-    (country, workflow and states, urgency, progress, day, minute) and reused:
-    ~30,000 template calls for 1,000 rows became a few hundred (docs/performance.md).
+    (country, partner, workflow and states, urgency, progress, minute, shape of
+    the row) and reused: ~30,000 template calls for 1,000 rows became a few
+    dozen (docs/performance.md, figure 1). The markup itself stays in the
+    templates (``dashboard/_row.html``, ``_macros/workflow.html``).
     """
 
     def __init__(self, lang: str, now: datetime) -> None:
-        self.lang, self.now, self.tz = lang, now, get_timezone()
+        self.lang, self.now = lang, now
         self.macro: dict[str, Any] = {
             name: get_template_attribute("_macros/workflow.html", name)
             for name in ("flag", "state_badge", "progress_bar", "due_chip", "due_chip_text")
         }
-        self.href = url_for("processes.detail", process_id=1).removesuffix("1")
+        self.row = get_template_attribute("dashboard/_row.html", "row")
+        self.href = str(escape(url_for("processes.detail", process_id=1).removesuffix("1")))
         self.progress_of = escape(_("Progress of %(partner)s"))
         self.since_fmt = escape(_("since %(when)s"))
-        self.no_due = self.macro["due_chip"](None, "none")
+        self.no_due = str(self.macro["due_chip"](None, "none"))
         self.memo: dict[tuple[Any, ...], Any] = {}
 
-    def _once(self, key: tuple[Any, ...], make: Any) -> Any:
+    def _once(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
         found = self.memo.get(key)
         if found is None:
             found = self.memo[key] = make()
         return found
 
-    def line(self, row: queries.DashboardRow) -> Line:
-        p, m = row.process, self.macro
-        defn, wid = p.definition, p.workflow_id
-        partner = p.partner.name(self.lang)
-        bar = self._once(
-            ("progress", row.progress), lambda: Stamp(m["progress_bar"](row.progress, HOLE))
-        )
-        since = ""
-        if row.since and not p.is_closed:
-            day = row.since.astimezone(self.tz).date()
-            since = self._once(
-                ("since", day),
-                lambda: self.since_fmt % {"when": format_datetime(row.since, "d MMM y")},
-            )
-        hint = ""
-        if row.due_state and row.due_state in defn.states:
-            hint = self._once(
-                ("hint", wid, row.due_state),
-                lambda: pick(defn.states[row.due_state].title, self.lang),
-            )
-        return Line(
-            css=f"urgency-{row.urgency} closed" if p.is_closed else f"urgency-{row.urgency}",
-            href=f"{self.href}{p.id}",
-            flag=self._once(("flag", p.partner.country), lambda: m["flag"](p.partner.country)),
-            partner=partner,
-            mine=bool(row.waiting_on_me),
-            kind=self._once(("kind", wid), lambda: pick(defn.title, self.lang)),
-            badges=self._once(
+    def line(self, row: queries.DashboardRow) -> Markup:
+        p, m, once = row.process, self.macro, self._once
+        defn, wid, partner = p.definition, p.workflow_id, p.partner
+        since = row.since if row.since and not p.is_closed else None
+        hint = row.due_state if row.due_state and row.due_state in defn.states else None
+        shape = (bool(row.waiting_on_me), since is not None, hint is not None)
+        stamp = once(("row", *shape), lambda: Stamp(self.row(self._holes(*shape))))
+        values = {
+            "css": f"urgency-{row.urgency} closed" if p.is_closed else f"urgency-{row.urgency}",
+            "href": f"{self.href}{p.id}",
+            "flag": once(("flag", partner.country), lambda: str(m["flag"](partner.country))),
+            "partner": once(("partner", partner.id), lambda: str(escape(partner.name(self.lang)))),
+            "kind": once(("kind", wid), lambda: str(escape(pick(defn.title, self.lang)))),
+            "badges": once(
                 ("badges", wid, *row.states),
-                lambda: Markup("").join(
-                    x for s in row.states for x in (m["state_badge"](defn, s), " ")
-                ),
+                lambda: "".join(f"{m['state_badge'](defn, s)} " for s in row.states),
             ),
-            since=since,
-            progress=bar(self.progress_of % {"partner": partner}),
-            due=self.due(row.next_due, row.urgency) if row.next_due else self.no_due,
-            due_hint=hint,
-            who=", ".join(row.who) if row.who else "—",
-        )
+            "progress": once(("progress", row.progress, partner.id), lambda: self._bar(row)),
+            "due": self.due(row.next_due, row.urgency) if row.next_due else self.no_due,
+            "who": once(("who", *row.who), lambda: str(escape(", ".join(row.who) or "—"))),
+        }
+        if since is not None:
+            values["since"] = once(
+                ("since", since.replace(second=0, microsecond=0)),
+                lambda: str(self.since_fmt % {"when": format_datetime(since, "d MMM y")}),
+            )
+        if hint is not None:
+            values["due_hint"] = once(
+                ("hint", wid, hint), lambda: str(escape(pick(defn.states[hint].title, self.lang)))
+            )
+        return stamp(values)
 
-    def due(self, due: datetime, urgency: str) -> Markup:
-        """The deadline chip: day and time in the page's zone, and how far off, in its language."""
-        local = due.astimezone(self.tz)
+    @staticmethod
+    def _holes(mine: bool, since: bool, hint: bool) -> dict[str, Any]:
+        """What the row macro is given: a hole per text, the optional parts on or off."""
+        names = ("css", "href", "flag", "partner", "kind", "badges", "progress", "due", "who")
+        holes: dict[str, Any] = {name: hole(name) for name in names}
+        holes.update(
+            mine=mine,
+            since=hole("since") if since else "",
+            due_hint=hole("due_hint") if hint else "",
+        )
+        return holes
+
+    def _bar(self, row: queries.DashboardRow) -> str:
+        label = self.progress_of % {"partner": row.process.partner.name(self.lang)}
+        return str(self.macro["progress_bar"](row.progress, label))
+
+    def due(self, due: datetime, urgency: str) -> str:
+        """The deadline chip: day and time in the page's zone, and how far off, in its language.
+
+        Athens is a whole number of hours from UTC, so the minute in UTC decides the
+        minute shown; Babel counts whole seconds, so they decide the "in 3 days".
+        """
         shown = self._once(
-            ("when", local.date(), local.hour, local.minute),
-            lambda: str(format_datetime(due, "d MMM y, HH:mm")),
+            ("when", due.replace(second=0, microsecond=0)),
+            lambda: str(escape(format_datetime(due, "d MMM y, HH:mm"))),
         )
         delta = due - self.now
-        seconds = delta.days * 86400 + delta.seconds  # Babel's own rounding: whole seconds
         rel = self._once(
-            ("rel", seconds),
-            lambda: str(format_timedelta(delta, add_direction=True, threshold=1.1)),
+            ("rel", delta.days * 86400 + delta.seconds),
+            lambda: str(escape(format_timedelta(delta, add_direction=True, threshold=1.1))),
         )
         chip = self._once(
-            ("chip", urgency), lambda: Stamp(self.macro["due_chip_text"](urgency, HOLE, HOLE, HOLE))
+            ("chip", urgency),
+            lambda: Stamp(self.macro["due_chip_text"](urgency, *map(hole, ("iso", "when", "rel")))),
         )
-        return chip(due.isoformat(), shown, rel)
+        return str(chip({"iso": due.isoformat(), "when": shown, "rel": rel}))
 
 
 @bp.route("/")
