@@ -553,12 +553,11 @@ def _records_for(t: TransitionDef, flags: Mapping[str, bool]) -> list[dict[str, 
     return out
 
 
-def _needs(process: Process, facts: engine.Facts) -> list[Need]:
+def _needs(process: Process, facts: engine.Facts, names: Mapping[str, Any]) -> list[Need]:
     """For each current state, its forward ways out with what each still needs."""
-    from .processes import SYSTEM_ROLES, _names
+    from .processes import SYSTEM_ROLES
 
     defn = process.definition
-    names = cast(Mapping[str, Mapping[str, Any]], _names(process))
     needs = []
     for t in engine.candidates(defn, facts):
         if t.style != "primary":
@@ -652,20 +651,28 @@ def process_page(process: Process, user: User, lang: str = "el") -> ProcessPage:
     )
     open_steps = [s for s in steps if s.status == "open"]
     active = [s.state for s in open_steps]
+    # The facts and the approvers' names are read once and every check below uses them
+    # (``processes.available_actions`` and ``check`` would each read them again).
     facts = svc.facts_for(process)
+    names = cast(Mapping[str, Mapping[str, Any]], svc._names(process))
+    defn = process.definition
     actions = [
         a
-        for a in svc.available_actions(process, user)
+        for a in (
+            svc.Action(t, engine.check(defn, facts, t.key, user.role_keys, None, names))
+            for t in engine.candidates(defn, facts)
+        )
         if not a.transition.auto and not any(r.code == "not_permitted" for r in a.reasons)
     ]
+    roles = user.role_keys if user.is_active else frozenset()
     signing_notes = {
-        a.transition.key: svc.check(
-            process, a.transition.key, user, {"place": "partner", "date": "x"}
+        a.transition.key: engine.check(
+            defn, facts, a.transition.key, roles, {"place": "partner", "date": "x"}, names
         )
         for a in actions
         if "place" in a.transition.inputs
     }
-    needs = _needs(process, facts)
+    needs = _needs(process, facts, names)
     entered = {s.state for s in steps}
     requests = list(
         db.session.scalars(
@@ -693,7 +700,7 @@ def process_page(process: Process, user: User, lang: str = "el") -> ProcessPage:
         reminders[r.deadline_id].append(r)
     now = clock.utcnow()
     appeal = next((d for d in deadlines if d.kind == "appeal"), None)
-    owner = db.session.get(User, process.owner_id) if process.owner_id else None
+    owner = process.owner  # the relationship, so the page's own `p.owner` reads it again free
     all_asks = [
         _Ask(r.process_id, r.state, r.group_index, r.status, r.approver_id, r.approver.name)
         for r in requests
