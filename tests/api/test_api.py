@@ -498,3 +498,47 @@ def test_an_unexpected_failure_is_a_json_500_with_nothing_saved(api, team, monke
     assert error_of(r)["code"] == "internal_error"
     assert "disk on fire" not in r.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Process)) == 0
+
+
+def test_a_decision_recorded_without_its_posting_gets_it_later(api, team, make_process):
+    from tests.views.screens import drive
+
+    staff = team["staff"]
+    pid = drive(make_process("vilnius"), team, "council").id
+    today = to_local(clock.utcnow()).date()
+    vote = {
+        "purpose": "approval",
+        "session_date": today.isoformat(),
+        "decision_number": "214/2026",
+        "members": 41,
+        "present": 27,
+        "votes_for": 24,
+        "against": 1,
+        "abstain": 2,
+    }
+    body = record(api, staff, pid, "council-decisions", vote)
+    [decision] = body["council_decisions"]
+    assert decision["ada"] == "" and decision["posted_on"] is None
+    path = f"/processes/{pid}/council-decisions/{decision['id']}/posting"
+    bad = api.put(path, {"version": body["version"], "ada": "abc"}, as_=staff)
+    assert bad.status_code == 422
+    assert "ada" in error_of(bad)["details"]["fields"]
+    councillor = api.put(
+        path, {"version": body["version"], "ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ"}, as_=team["c1"]
+    )
+    assert councillor.status_code == 403
+    done = api.put(
+        path,
+        {"version": body["version"], "ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ", "posted_on": today.isoformat()},
+        as_=staff,
+    )
+    assert done.status_code == 200, done.get_json()
+    [decision] = done.get_json()["council_decisions"]
+    assert (decision["ada"], decision["posted_on"]) == ("6ΞΑΖ46ΜΤΛΗ-ΡΣΚ", today.isoformat())
+    assert any(d["kind"] == "appeal" for d in done.get_json()["deadlines"])
+    again = api.put(path, {"version": done.get_json()["version"], "ada": "ΑΒΓ-ΔΕΖ"}, as_=staff)
+    assert again.status_code == 422
+    assert "Already recorded" in again.get_data(as_text=True)
+    other = drive(make_process("umea"), team, "contact").id
+    elsewhere = f"/processes/{other}/council-decisions/{decision['id']}/posting"
+    assert api.put(elsewhere, {"version": 1, "ada": "ΑΒΓ-ΔΕΖ"}, as_=staff).status_code == 404

@@ -282,3 +282,101 @@ def test_forms_as_rendered_carry_the_version_they_were_read_at(app, team, at_cou
         f"/deadlines/{appeal.id}/extend", {"new_due": later.isoformat(), "reason": "x"}
     )
     assert response.status_code == 302
+
+
+# --- a decision recorded before Diavgeia posted it ------------------------------------------
+
+
+def vote_without_posting(app, at_council) -> CouncilDecision:
+    """Scenario 2's vote typed from the minutes, before the ΑΔΑ and posting date exist."""
+    staff = Browser(app, "staff@example.org")
+    data = council_data(fresh(at_council.id).version, ada="", posted_on="")
+    assert staff.post(f"/processes/{at_council.id}/council", data).status_code == 302
+    return db.session.scalars(sa.select(CouncilDecision)).one()
+
+
+def appeal_windows(process_id: int) -> list[Deadline]:
+    db.session.expire_all()
+    return list(
+        db.session.scalars(
+            sa.select(Deadline).where(Deadline.process_id == process_id, Deadline.kind == "appeal")
+        )
+    )
+
+
+def test_ada_and_posting_date_added_later_start_the_appeal_window(app, team, at_council):
+    decision = vote_without_posting(app, at_council)
+    staff = Browser(app, "staff@example.org")
+    page = staff.text(f"/processes/{at_council.id}")
+    link = f'href="/council-decisions/{decision.id}/posting"'
+    assert link in page and "Προσθήκη ΑΔΑ / ημερομηνίας ανάρτησης" in page
+    assert appeal_windows(at_council.id) == []
+    events = history_count(at_council.id)
+
+    form = f"/council-decisions/{decision.id}/posting"
+    bad = staff.submit(form, {"ada": "6ξαζ 46", "posted_on": "2026-11-17"})
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert re.search(r'id="ada-err">\s*<li>Ο ΑΔΑ πρέπει', text)
+    assert re.search(
+        r'id="posted_on-err">\s*<li>Η ημερομηνία πρέπει να είναι μετά από 18/11/2026', text
+    )
+    assert 'value="6ξαζ 46"' in text  # what was typed comes back
+    empty = staff.submit(form, {"ada": "", "posted_on": ""})
+    assert empty.status_code == 422
+    assert "Συμπληρώστε τον ΑΔΑ, την ημερομηνία ανάρτησης ή και τα δύο." in empty.get_data(
+        as_text=True
+    )
+    assert history_count(at_council.id) == events
+
+    done = staff.submit(form, {"ada": "6ξαζ46μτλη-ρσκ", "posted_on": "2026-11-20"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("#council-h")
+    db.session.expire_all()
+    decision = db.session.get(CouncilDecision, decision.id)
+    assert (decision.ada, str(decision.posted_on)) == ("6ΞΑΖ46ΜΤΛΗ-ΡΣΚ", "2026-11-20")
+    [window] = appeal_windows(at_council.id)
+    assert window.status == "open"
+    assert to_local(window.due_dt).date() >= datetime(2026, 12, 5).date()
+    page = staff.text(f"/processes/{at_council.id}")
+    assert link not in page
+    assert '<p class="appeal open">' in page
+    history = strip_tags(page)
+    assert "Ανάρτηση απόφασης Δ.Σ. στη Διαύγεια" in history
+    assert "ΑΔΑ 6ΞΑΖ46ΜΤΛΗ-ΡΣΚ; αναρτήθηκε 20/11/2026" in history
+
+
+def test_posting_fills_gaps_and_never_overwrites(app, team, at_council):
+    decision = vote_without_posting(app, at_council)
+    staff = Browser(app, "staff@example.org")
+    form = f"/council-decisions/{decision.id}/posting"
+    assert staff.submit(form, {"ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ"}).status_code == 302
+    assert appeal_windows(at_council.id) == []  # no posting date yet: no window
+    page = staff.text(form)
+    assert 'name="ada"' not in page and 'name="posted_on"' in page  # only what is missing
+    again = staff.post(form, {"version": fresh(at_council.id).version, "ada": "ΩΩΩΩ-ΩΩΩ"})
+    assert again.status_code == 422
+    assert "Έχει ήδη καταχωριστεί (6ΞΑΖ46ΜΤΛΗ-ΡΣΚ)" in again.get_data(as_text=True)
+    assert staff.submit(form, {"posted_on": "2026-11-20"}).status_code == 302
+    assert len(appeal_windows(at_council.id)) == 1
+    assert f'href="{form}"' not in staff.text(f"/processes/{at_council.id}")
+    staff.language("en")
+    late = staff.post(form, {"version": fresh(at_council.id).version, "posted_on": "2026-11-21"})
+    assert late.status_code == 422
+    assert "Already recorded (20/11/2026); it is not changed here." in late.get_data(as_text=True)
+
+
+def test_only_those_who_record_decisions_add_the_posting(app, team, at_council):
+    decision = vote_without_posting(app, at_council)
+    form = f"/council-decisions/{decision.id}/posting"
+    councillor = Browser(app, "c1@example.org")
+    assert f'href="{form}"' not in councillor.text(f"/processes/{at_council.id}")
+    assert councillor.get(form).status_code == 403
+    data = {"version": fresh(at_council.id).version, "ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ"}
+    assert councillor.post(form, data).status_code == 403
+    stale = Browser(app, "staff@example.org").post(form, {**data, "version": 1})
+    assert stale.status_code == 409
+    assert (
+        Browser(app, "staff@example.org").get("/council-decisions/999/posting").status_code == 404
+    )
+    db.session.expire_all()
+    assert db.session.get(CouncilDecision, decision.id).ada == ""

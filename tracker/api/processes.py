@@ -10,7 +10,7 @@ from flask import Response, url_for
 from ..domain.definitions import KINDS
 from ..domain.text import Reason
 from ..extensions import db
-from ..models import Authority, Deadline, Process
+from ..models import Authority, CouncilDecision, Deadline, Process
 from ..services import deadlines, processes, records, search
 from ..services.errors import Invalid, NotFound
 from ..services.records import EXTERNAL_OUTCOMES, CouncilInput
@@ -231,6 +231,43 @@ def record_council(process_id: int) -> Response:
     )
     commit(records.record_council_decision, process_id, council, me(), version)
     return detail_response(load(process_id), 201)
+
+
+@bp.put("/processes/<id:process_id>/council-decisions/<id:decision_id>/posting")
+@operation(
+    "Add the ΑΔΑ and/or posting date a council decision was recorded without",
+    "ProcessDetail",
+    tags=TAGS,
+    etag=True,
+    if_match=True,
+    description=(
+        "Fills in what is missing; a value already recorded is refused (422), never "
+        "overwritten. A posting date on the file's newest approval decision starts the "
+        "15-day appeal window."
+    ),
+    body=(
+        VERSION,
+        Field("ada", "string", "Diavgeia online-posting number (ΑΔΑ).", max_length=40),
+        Field("posted_on", "date", "Posting date on Diavgeia.", nullable=True),
+    ),
+)
+@requires("council.record")
+def add_council_posting(process_id: int, decision_id: int) -> Response:
+    data = json_body()
+    version = seen_version(data["version"])
+    process = load(process_id)
+    decision = db.session.get(CouncilDecision, decision_id)
+    if decision is None or decision.process_id != process.id:
+        raise NotFound([Reason("not_found")])
+    commit(
+        records.add_posting,
+        decision.id,
+        me(),
+        ada=data["ada"] or "",
+        posted_on=data["posted_on"],
+        seen_version=version,
+    )
+    return detail_response(process)
 
 
 @bp.post("/processes/<id:process_id>/external-events")

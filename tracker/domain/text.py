@@ -133,6 +133,14 @@ REASONS: dict[str, dict[str, str]] = {
         "(π.χ. 6ΞΑΖ46ΜΤΛΗ-ΡΣΚ).",
         "en": "The ΑΔΑ is capital letters and digits with one hyphen (e.g. 6ΞΑΖ46ΜΤΛΗ-ΡΣΚ).",
     },
+    "posting_missing": {
+        "el": "Συμπληρώστε τον ΑΔΑ, την ημερομηνία ανάρτησης ή και τα δύο.",
+        "en": "Enter the ΑΔΑ, the posting date, or both.",
+    },
+    "posting_recorded": {
+        "el": "Έχει ήδη καταχωριστεί ({value}) και δεν αλλάζει από εδώ.",
+        "en": "Already recorded ({value}); it is not changed here.",
+    },
     "forbidden": {
         "el": "Δεν έχετε δικαίωμα για αυτή την ενέργεια.",
         "en": "You are not allowed to do this.",

@@ -54,6 +54,18 @@ class CouncilForm(FlaskForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
 
 
+class PostingForm(FlaskForm):
+    """The Diavgeia details a council decision was recorded without (either or both)."""
+
+    version = IntegerField(validators=[InputRequired()])
+    ada = StringField(
+        _l("ΑΔΑ (Diavgeia posting number)"),
+        validators=[Optional(), Length(max=40)],
+        filters=[_strip],
+    )
+    posted_on = DateField(_l("Posted on Diavgeia on"), validators=[Optional()])
+
+
 class ExternalForm(FlaskForm):
     """One outside event; its kind comes from the page, its possible outcomes from the kind."""
 

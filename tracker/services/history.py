@@ -9,7 +9,7 @@ same thing in Greek or English.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Callable, Mapping
 
 from ..domain.calendar import to_local
@@ -33,6 +33,10 @@ LABELS: dict[str, T] = {
         "en": "Attempt to decide someone else's approval",
     },
     "council.record": {"el": "Απόφαση Δημοτικού Συμβουλίου", "en": "Council decision recorded"},
+    "council.posting": {
+        "el": "Ανάρτηση απόφασης Δ.Σ. στη Διαύγεια",
+        "en": "Council decision's Diavgeia posting added",
+    },
     "external.record": {"el": "Καταχώριση εξωτερικού γεγονότος", "en": "Outside event recorded"},
     "deadline.extend": {"el": "Παράταση προθεσμίας", "en": "Deadline extended"},
     "document.upload": {"el": "Ανέβηκε έγγραφο", "en": "Document uploaded"},
@@ -46,6 +50,7 @@ ROUND: T = {"el": "γύρος", "en": "round"}
 YES_NO: dict[bool, T] = {True: {"el": "ναι", "en": "yes"}, False: {"el": "όχι", "en": "no"}}
 ADA: T = {"el": "ΑΔΑ", "en": "ΑΔΑ"}
 DECISION: T = {"el": "απόφαση", "en": "decision"}
+POSTED: T = {"el": "αναρτήθηκε", "en": "posted"}
 VOTES: T = {
     "el": "παρόντες {present}/{members}, υπέρ {for_}, κατά {against}, λευκά {abstain}",
     "en": "present {present}/{members}, for {for_}, against {against}, abstain {abstain}",
@@ -114,6 +119,14 @@ def _detail(
                     members=members, present=present, for_=for_, against=against, abstain=abstain
                 )
             )
+        return "; ".join(parts)
+    if action == "council.posting":
+        parts = [f"{pick(DECISION, lang)} {data.get('number', '')}"]
+        if data.get("ada"):
+            parts.append(f"{pick(ADA, lang)} {data['ada']}")
+        if data.get("posted_on"):
+            posted = date.fromisoformat(str(data["posted_on"]))
+            parts.append(f"{pick(POSTED, lang)} {posted:%d/%m/%Y}")
         return "; ".join(parts)
     if action == "external.record":
         event = _titled(EXTERNAL_EVENTS, data.get("kind"), lang)

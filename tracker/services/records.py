@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
+
 from .. import clock
 from ..domain import engine
 from ..domain.calendar import DeadlineSpec
@@ -14,7 +16,7 @@ from ..domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, Reason
 from ..extensions import db
 from ..models import CouncilDecision, Deadline, ExternalEvent, Process, User
 from . import audit, deadlines, processes
-from .errors import Invalid, Refused
+from .errors import Invalid, NotFound, Refused
 from .locking import lock_process
 from .permissions import require
 
@@ -164,6 +166,85 @@ def record_council_decision(
             "ada": decision.ada,
             "outcome": decision.outcome,
             "counts": [data.members, data.present, data.votes_for, data.against, data.abstain],
+        },
+    )
+    processes.advance(process, actor)
+    return decision
+
+
+def _posting_errors(
+    decision: CouncilDecision, ada: str, posted_on: date | None
+) -> dict[str, list[Reason]]:
+    """What is wrong with the ΑΔΑ / posting date added to ``decision``, field by field."""
+    errors: dict[str, list[Reason]] = {}
+    if not ada and posted_on is None:
+        errors["ada"] = [Reason("posting_missing")]
+    if ada and decision.ada:
+        errors["ada"] = [Reason("posting_recorded", {"value": decision.ada})]
+    elif ada and not valid_ada(ada):
+        errors["ada"] = [Reason("ada_invalid")]
+    if posted_on is not None and decision.posted_on is not None:
+        value = decision.posted_on.strftime("%d/%m/%Y")
+        errors["posted_on"] = [Reason("posting_recorded", {"value": value})]
+    elif posted_on is not None and posted_on < decision.session_date:
+        after = decision.session_date.strftime("%d/%m/%Y")
+        errors["posted_on"] = [Reason("date_order", {"after": after})]
+    return errors
+
+
+def _is_latest_approval(decision: CouncilDecision) -> bool:
+    """Only the newest approval vote of a file runs its appeal window."""
+    newest = db.session.scalar(
+        sa.select(sa.func.max(CouncilDecision.id)).where(
+            CouncilDecision.process_id == decision.process_id,
+            CouncilDecision.purpose == "approval",
+        )
+    )
+    return decision.purpose == "approval" and newest == decision.id
+
+
+def add_posting(
+    decision_id: int,
+    actor: User,
+    ada: str = "",
+    posted_on: date | None = None,
+    seen_version: int | None = None,
+) -> CouncilDecision:
+    """Add the Diavgeia ΑΔΑ and/or posting date a decision was recorded without.
+
+    Decisions are often voted days before Diavgeia posts them: staff record the
+    vote first and complete it later. Values already recorded are never
+    overwritten here. A posting date on the file's newest approval vote starts
+    the 15-day appeal window, exactly as if it had been typed with the vote.
+    """
+    require(actor, "council.record")
+    found = db.session.get(CouncilDecision, decision_id)
+    if found is None:
+        raise NotFound([Reason("not_found")])
+    process = lock_process(found.process_id, seen_version)
+    processes.refuse_if_closed(process)
+    decision = db.session.get(CouncilDecision, decision_id)
+    assert decision is not None
+    ada = ada.strip()
+    errors = _posting_errors(decision, ada, posted_on)
+    if errors:
+        raise Invalid(fields=errors)
+    if ada:
+        decision.ada = normalise_ada(ada)
+    if posted_on is not None:
+        decision.posted_on = posted_on
+        if _is_latest_approval(decision):
+            start_appeal_window(process, posted_on)
+    db.session.flush()
+    audit.record(
+        "council.posting",
+        actor,
+        process,
+        decision,
+        data={
+            "number": decision.decision_number,
+            "ada": normalise_ada(ada) if ada else "",
+            "posted_on": posted_on.isoformat() if posted_on else "",
         },
     )
     processes.advance(process, actor)

@@ -19,8 +19,8 @@ from ..domain.calendar import to_local
 from ..domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, OUTCOMES, PHASES, pick
 from ..extensions import db
 from ..forms.options import options
-from ..forms.records import CouncilForm, ExtendForm, ExternalForm
-from ..models import Deadline
+from ..forms.records import CouncilForm, ExtendForm, ExternalForm, PostingForm
+from ..models import CouncilDecision, Deadline
 from ..services import deadlines, records
 from .access import requires
 from .edge import lang, run
@@ -106,6 +106,49 @@ def council(process_id: int) -> tuple[str, int] | Response:
     return render_template(
         "records/council.html", p=process, form=form, rule=rule, today=_today()
     ), status
+
+
+@bp.route("/council-decisions/<int:decision_id>/posting", methods=["GET", "POST"])
+@requires("council.record")
+def posting(decision_id: int) -> tuple[str, int] | Response:
+    """Add the ΑΔΑ and/or posting date a decision was recorded without."""
+    decision = db.session.get(CouncilDecision, decision_id)
+    if decision is None:
+        abort(404)
+    process = load(decision.process_id)
+    form = PostingForm()
+    status = 200
+    if form.validate_on_submit():
+        _result, error = run(
+            records.add_posting,
+            decision.id,
+            current_user,
+            ada=form.ada.data or "",
+            posted_on=form.posted_on.data,
+            seen_version=form.version.data,
+        )
+        if error is None:
+            flash(
+                _("Decision %(number)s: Diavgeia posting added.", number=decision.decision_number),
+                "success",
+            )
+            appeal = _open_appeal(process.id) if form.posted_on.data else None
+            if appeal is not None:
+                flash(
+                    _(
+                        "The appeal window is open until %(when)s; signing waits until then.",
+                        when=format_datetime(appeal.due_dt, "d MMM y, HH:mm"),
+                    ),
+                    "info",
+                )
+            return redirect(url_for("processes.detail", process_id=process.id, _anchor="council-h"))
+        status = refused(error, form)
+        db.session.refresh(decision)
+    elif form.is_submitted():
+        status = 422
+    else:
+        form.version.data = process.version
+    return render_template("records/posting.html", p=process, c=decision, form=form), status
 
 
 def _open_appeal(process_id: int) -> Deadline | None:
