@@ -359,6 +359,9 @@ def test_posting_fills_gaps_and_never_overwrites(app, team, at_council):
     assert staff.submit(form, {"posted_on": "2026-11-20"}).status_code == 302
     assert len(appeal_windows(at_council.id)) == 1
     assert f'href="{form}"' not in staff.text(f"/processes/{at_council.id}")
+    complete = staff.text(form)
+    assert "ήδη τον ΑΔΑ και την ημερομηνία ανάρτησης" in complete
+    assert 'name="ada"' not in complete and 'name="posted_on"' not in complete
     staff.language("en")
     late = staff.post(form, {"version": fresh(at_council.id).version, "posted_on": "2026-11-21"})
     assert late.status_code == 422
