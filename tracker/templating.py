@@ -6,8 +6,9 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 from flask import Flask
-from flask_babel import format_date, format_datetime
+from flask_babel import format_date, format_datetime, get_translations
 from flask_login import current_user
+from jinja2.ext import _make_new_gettext
 
 from .domain.roles import ROLES
 from .domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, OUTCOMES, PHASES, Reason, pick
@@ -65,4 +66,9 @@ def init_app(app: Flask) -> None:
             "OUTCOMES": OUTCOMES,
             "PHASES": PHASES,
             "me": current_user,
+            # Flask-Babel's `_` looks the request's catalogue up again on every call (a few
+            # hundred per file page); a page resolves it once when it starts rendering.
+            # Macros imported without context, and mail (mailtext renders from the
+            # environment under force_locale), keep Flask-Babel's own `_`.
+            "gettext": _make_new_gettext(get_translations().ugettext),
         }
