@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import GenericFunction
 
 from ..domain.roles import ROLE_KEYS
 from .base import Base, now
@@ -15,6 +18,34 @@ NOTIFY = ("immediate", "daily", "weekly")
 
 def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class role_list(GenericFunction[str]):  # noqa: N801 - a SQL function name
+    """The role keys of a group joined by commas (role keys never contain one)."""
+
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(role_list, "postgresql")
+def _role_list_pg(element: role_list, compiler: SQLCompiler, **kw: object) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(role_list)
+def _role_list_default(element: role_list, compiler: SQLCompiler, **kw: object) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+class UserRole(Base):
+    __tablename__ = "user_role"
+    __table_args__ = (sa.CheckConstraint(_in("role", ROLE_KEYS), name="role"),)
+
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
+    user: Mapped[User] = relationship(back_populates="roles")
 
 
 class User(Base):
@@ -42,9 +73,20 @@ class User(Base):
     # (a code is never accepted twice).
     totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
     totp_last_step: Mapped[int | None]
+    # The roles as one column of the user's own SELECT (a correlated subquery), so a
+    # permission check needs no second query; see ``role_keys``.
+    _role_list: Mapped[str | None] = column_property(
+        sa.select(role_list(UserRole.role))
+        .where(UserRole.user_id == id)
+        .correlate_except(UserRole)
+        .scalar_subquery()
+    )
 
+    # Loaded only when code touches the rows (editing roles); permission checks read
+    # ``role_keys``, which comes with the user's own SELECT (``_role_list`` below), so
+    # loading an actor, an approver or an owner is one statement, not two.
     roles: Mapped[list[UserRole]] = relationship(
-        back_populates="user", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="user", cascade="all, delete-orphan", lazy="select"
     )
 
     # Flask-Login protocol. The id carries the session version, so bumping the
@@ -57,24 +99,17 @@ class User(Base):
 
     @property
     def role_keys(self) -> frozenset[str]:
-        return frozenset(r.role for r in self.roles)
+        """The user's roles: from the loaded rows when code has them (and may have
+        changed them), else from the value read with the user's own row."""
+        if "roles" in self.__dict__:
+            return frozenset(r.role for r in self.roles)
+        return frozenset(self._role_list.split(",")) if self._role_list else frozenset()
 
     def has_role(self, *roles: str) -> bool:
         return bool(self.role_keys & set(roles))
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
-
-
-class UserRole(Base):
-    __tablename__ = "user_role"
-    __table_args__ = (sa.CheckConstraint(_in("role", ROLE_KEYS), name="role"),)
-
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
-    )
-    role: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
-    user: Mapped[User] = relationship(back_populates="roles")
 
 
 class Delegation(Base):
