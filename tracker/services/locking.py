@@ -4,11 +4,17 @@ Every state-changing use case starts by bumping the process version with a
 compare-and-set ``UPDATE``. On PostgreSQL that row lock queues concurrent
 writers until commit; on SQLite the write transaction (``BEGIN IMMEDIATE``)
 does. When the caller passes the version the user saw, a stale page is refused.
+The ``UPDATE`` returns the row (``RETURNING``, SQLite >= 3.35 and PostgreSQL),
+so taking the lock and reading the file fresh is one statement.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from .. import clock
 from ..extensions import db
@@ -17,21 +23,47 @@ from .errors import NotFound, Stale
 
 
 def lock_process(process_id: int, seen_version: int | None = None) -> Process:
-    """Take the file for writing and return it fresh from the database."""
+    """Take the file for writing and return it fresh from the database.
+
+    Its partner, workflow version and owner are loaded lazily, from the session
+    when a caller already has them (``approvals.decide`` reads them with the request).
+    """
     stmt = (
         sa.update(Process)
         .where(Process.id == process_id)
         .values(version=Process.version + 1, updated_dt=clock.utcnow())
-        .execution_options(synchronize_session=False)
+        .returning(Process)
+        .execution_options(synchronize_session=False, populate_existing=True)
     )
     if seen_version is not None:
         stmt = stmt.where(Process.version == seen_version)
-    result = db.session.execute(stmt)
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    known = _related(process_id)
+    process = db.session.scalars(stmt).first()
+    if process is None:
         if db.session.get(Process, process_id) is None:
             raise NotFound()
         raise Stale()
-    process = db.session.get(Process, process_id, populate_existing=True)
-    if process is None:
-        raise NotFound()
+    for name, fk in RELATED:
+        if name in known and _key(known[name]) == getattr(process, fk):
+            set_committed_value(process, name, known[name])
     return process
+
+
+#: Many-to-one relations of a file that the refresh would otherwise forget.
+RELATED = (("partner", "partner_id"), ("workflow", "workflow_id"), ("owner", "owner_id"))
+
+
+def _related(process_id: int) -> dict[str, Any]:
+    """The related rows the session already holds for the file, before the refresh.
+
+    ``populate_existing`` resets them, and the session's identity map holds rows
+    weakly, so without these references they would be read again one by one.
+    """
+    held = db.session.identity_map.get(identity_key(Process, process_id))
+    if held is None:
+        return {}
+    return {name: held.__dict__[name] for name, _ in RELATED if name in held.__dict__}
+
+
+def _key(row: Any) -> int | None:
+    return None if row is None else int(row.id)
