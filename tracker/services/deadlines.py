@@ -114,15 +114,19 @@ def moments(deadline: Deadline) -> list[tuple[str, str, datetime]]:
     return found
 
 
-def schedule(deadline: Deadline) -> list[Reminder]:
-    """Materialise the ladder as reminder rows (unique per deadline, rung and moment)."""
+def schedule(deadline: Deadline) -> int:
+    """Materialise the ladder as reminder rows (unique per deadline, rung and moment).
+
+    One Core ``INSERT`` with every row (an executemany): nothing reads them back in the
+    transaction that makes them, so no ORM objects are built. Returns how many.
+    """
     rows = [
-        Reminder(deadline_id=deadline.id, rung=key, kind=kind, fire_dt=at)
+        {"deadline_id": deadline.id, "rung": key, "kind": kind, "fire_dt": at}
         for key, kind, at in moments(deadline)
     ]
-    db.session.add_all(rows)
-    db.session.flush()
-    return rows
+    if rows:
+        db.session.execute(sa.insert(Reminder.__table__), rows)
+    return len(rows)
 
 
 def retime(deadline: Deadline, now: datetime) -> None:
