@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import clock
 from ..domain import approvals as policy
 from ..domain.calendar import to_local
 from ..domain.text import Reason
 from ..extensions import db
-from ..models import ApprovalRequest, Delegation, Process, Step, User, UserRole
+from ..models import ApprovalRequest, Deadline, Delegation, Process, Step, User, UserRole
 from . import audit
 from .errors import Forbidden, Invalid, NotFound, Refused
 from .locking import lock_process
@@ -38,6 +38,28 @@ def substitute_for(user: User, day: date) -> User | None:
     ).first()
 
 
+def substitutes(users: list[User], day: date) -> dict[int, User]:
+    """``substitute_for`` of several users in one query: user id -> stand-in."""
+    if not users:
+        return {}
+    rows = db.session.execute(
+        sa.select(Delegation.user_id, User)
+        .join(User, Delegation.substitute_id == User.id)
+        .where(
+            Delegation.user_id.in_([u.id for u in users]),
+            Delegation.is_cancelled.is_(False),
+            Delegation.start_date <= day,
+            Delegation.end_date >= day,
+            User.is_active.is_(True),
+        )
+        .order_by(Delegation.id.desc())
+    )
+    found: dict[int, User] = {}
+    for user_id, stand_in in rows:
+        found.setdefault(user_id, stand_in)  # the newest delegation wins, as in substitute_for
+    return found
+
+
 def holders(roles: tuple[str, ...]) -> list[User]:
     return list(
         db.session.scalars(
@@ -51,18 +73,29 @@ def holders(roles: tuple[str, ...]) -> list[User]:
 
 
 def open_round(
-    process: Process, step: Step, requester: User | None, now: datetime
+    process: Process,
+    step: Step,
+    requester: User | None,
+    now: datetime,
+    deadlines: list[Deadline] | None = None,
 ) -> list[ApprovalRequest]:
-    """Create one request per approver of each group; stand-ins receive them when on leave."""
+    """Create one request per approver of each group; stand-ins receive them when on leave.
+
+    ``deadlines``: the step's open deadlines when the caller has them (it just made
+    them), for the approvers' emails.
+    """
     spec = process.definition.states[step.state].approval
     if spec is None:
         return []
     today = to_local(now).date()
     created: list[ApprovalRequest] = []
     taken: set[int] = set()
+    # Every group's holders and their stand-ins in two queries, not one per person.
+    everyone = holders(tuple(sorted({r for group in spec.groups for r in group.roles})))
+    away = substitutes(everyone, today)
     for index, group in enumerate(spec.groups):
-        for user in holders(group.roles):
-            stand_in = substitute_for(user, today)
+        for user in [u for u in everyone if u.role_keys & set(group.roles)]:
+            stand_in = away.get(user.id)
             if stand_in is not None and requester is not None and stand_in.id == requester.id:
                 stand_in = None  # the stand-in asked for it: the request stays with the holder
             approver = stand_in or user
@@ -88,7 +121,7 @@ def open_round(
     from . import notifications
 
     for request in created:
-        notifications.approval_requested(process, request)
+        notifications.approval_requested(process, request, deadlines)
     return created
 
 
@@ -123,9 +156,15 @@ def decide(request_id: int, actor: User, decision: str, comment: str = "") -> Ap
     """Approve, reject or send back; the last needed approval moves the file on.
 
     Runs under the file's lock, so of many simultaneous clicks exactly one
-    completes the step and the others are told it has been decided.
+    completes the step and the others are told it has been decided. The request
+    is read with its file (partner, workflow, owner) before the lock; after it,
+    one statement reads the file's steps, requests and open deadlines fresh.
     """
-    request = db.session.get(ApprovalRequest, request_id)
+    request = db.session.get(
+        ApprovalRequest,
+        request_id,
+        options=[joinedload(ApprovalRequest.process).joinedload(Process.owner)],
+    )
     standing_in = (
         request is not None
         and request.on_behalf_of_id is not None
@@ -146,16 +185,18 @@ def decide(request_id: int, actor: User, decision: str, comment: str = "") -> Ap
         audit.record("approval.denied", actor, request.process, request)
         raise Forbidden([Reason("approval_not_yours")])
     process = lock_process(request.process_id)
-    db.session.refresh(request)
-    step = db.session.get(Step, request.step_id, populate_existing=True)
-    assert step is not None
-    if request.status != "pending" or step.status != "open" or step.round != request.round:
+    from . import processes
+
+    snapshot = processes.load_snapshot(process)
+    step = next((s for s in snapshot.open_steps() if s.id == request.step_id), None)
+    if step is None or request not in snapshot.requests.get(step.id, []):
+        db.session.refresh(request)  # its step is closed: only the request's own status is news
+        raise Refused([Reason("approval_decided", {"status": request.status})])
+    if request.status != "pending" or step.round != request.round:
         raise Refused([Reason("approval_decided", {"status": request.status})])
     spec = process.definition.states[step.state].approval
     assert spec is not None
-    from . import processes
-
-    votes = processes.votes_for(step)
+    votes = snapshot.votes(step)
     if not policy.may_decide(spec, votes, actor.id, request.group_index):
         if policy.evaluate(spec, votes) != "pending":
             raise Refused([Reason("approval_round_closed")])
@@ -180,7 +221,8 @@ def decide(request_id: int, actor: User, decision: str, comment: str = "") -> Ap
         notifications.sent_back(process, request, actor)
     elif decision == "rejected":
         notifications.rejected(process, request, actor)
-    processes.advance(process, actor)
+    # After a send-back the round was voided in bulk: advance reads the steps again.
+    processes.advance(process, actor, snapshot=None if decision == "sent_back" else snapshot)
     return request
 
 

@@ -81,14 +81,20 @@ def _send(
     )
 
 
-def approval_requested(process: Process, request: ApprovalRequest) -> None:
-    """Approvers always get their request at once, with a link straight to the decision."""
+def approval_requested(
+    process: Process, request: ApprovalRequest, deadlines: list[Deadline] | None = None
+) -> None:
+    """Approvers always get their request at once, with a link straight to the decision.
+
+    ``deadlines``: the step's open deadlines if the caller has them (else read).
+    """
     user = db.session.get(User, request.approver_id)
     if user is None:
         return
     behalf = db.session.get(User, request.on_behalf_of_id) if request.on_behalf_of_id else None
     lang = lang_of(user)
-    deadlines = _open_deadlines([request.step_id])
+    if deadlines is None:
+        deadlines = _open_deadlines([request.step_id])
     _send(
         user,
         f"approval:{request.id}",
@@ -136,18 +142,29 @@ def rejected(process: Process, request: ApprovalRequest, actor: User) -> None:
     _decided("rejected", process, request, actor)
 
 
-def transitioned(process: Process, t: TransitionDef, move: Move, actor: User | None) -> None:
-    """The file's owner hears of moves made by someone else, with the new deadlines."""
+def transitioned(
+    process: Process,
+    t: TransitionDef,
+    move: Move,
+    actor: User | None,
+    deadlines: list[Deadline] | None = None,
+) -> None:
+    """The file's owner hears of moves made by someone else, with the new deadlines.
+
+    ``deadlines``: those of the states just entered, by due date, if the caller
+    has them (it just made them); else read.
+    """
     owner = _owner(process)
     if owner is None or (actor is not None and owner.id == actor.id):
         return
     lang = lang_of(owner)
-    steps = db.session.scalars(
-        sa.select(Step.id).where(
-            Step.process_id == process.id, Step.status == "open", Step.state.in_(move.entered)
+    if deadlines is None:
+        steps = db.session.scalars(
+            sa.select(Step.id).where(
+                Step.process_id == process.id, Step.status == "open", Step.state.in_(move.entered)
+            )
         )
-    )
-    deadlines = _open_deadlines(steps)
+        deadlines = _open_deadlines(steps)
     _send(
         owner,
         f"moved:{process.id}:{process.version}:{t.key}",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import sqlalchemy as sa
 
@@ -74,59 +74,149 @@ def votes_for(step: Step) -> list[Vote]:
         sa.select(ApprovalRequest).where(
             ApprovalRequest.step_id == step.id,
             ApprovalRequest.round == step.round,
-            ApprovalRequest.status.in_(("pending", "approved", "rejected")),
+            ApprovalRequest.status.in_(VOTING),
         )
     )
     return [Vote(r.approver_id, r.group_index, r.status) for r in rows]  # type: ignore[arg-type]
 
 
-def facts_for(process: Process, now: datetime | None = None) -> engine.Facts:
-    """Gather what the guards look at, from the database, in a handful of queries."""
-    steps = open_steps(process)
-    council = db.session.scalars(
-        sa.select(CouncilDecision)
-        .where(CouncilDecision.process_id == process.id)
-        .order_by(CouncilDecision.id)
-    )
-    external = db.session.scalars(
-        sa.select(ExternalEvent)
-        .where(ExternalEvent.process_id == process.id)
-        .order_by(ExternalEvent.id)
-    )
-    appeal = db.session.scalars(
-        sa.select(Deadline)
-        .where(
-            Deadline.process_id == process.id,
-            Deadline.kind == "appeal",
-            Deadline.status != "cancelled",
+VOTING = ("pending", "approved", "rejected")
+
+
+@dataclass
+class Snapshot:
+    """The file's steps as one use case sees them, read in one statement.
+
+    Every step (for round numbers and the cycle start) and, for the open ones,
+    their approval requests of every round and their open deadlines. Read after
+    the lock, so nobody else changes them until commit; what this use case
+    changes (steps left and entered, rounds opened, deadlines made) is written
+    into it as well, so an automatic move after an approval reads nothing again.
+    """
+
+    steps: list[Step]
+    requests: dict[int, list[ApprovalRequest]]
+    deadlines: dict[int, list[Deadline]]
+
+    def open_steps(self) -> list[Step]:
+        return [s for s in self.steps if s.status == "open"]
+
+    def active(self) -> frozenset[str]:
+        return frozenset(s.state for s in self.steps if s.status == "open")
+
+    def votes(self, step: Step) -> list[Vote]:
+        return [
+            Vote(r.approver_id, r.group_index, r.status)  # type: ignore[arg-type]
+            for r in self.requests.get(step.id, ())
+            if r.round == step.round and r.status in VOTING
+        ]
+
+    def last_round(self, state: str) -> int:
+        return max((s.round for s in self.steps if s.state == state), default=0)
+
+    def last_entered(self, state: str) -> datetime | None:
+        return max((s.entered_dt for s in self.steps if s.state == state), default=None)
+
+    def add(self, step: Step) -> None:
+        self.steps.append(step)
+        self.requests.setdefault(step.id, [])
+        self.deadlines.setdefault(step.id, [])
+
+
+def load_snapshot(process: Process) -> Snapshot:
+    """Steps, their requests and open deadlines (open steps only), fresh, in one query."""
+    rows = db.session.execute(
+        sa.select(Step, ApprovalRequest, Deadline)
+        .outerjoin(
+            ApprovalRequest, sa.and_(ApprovalRequest.step_id == Step.id, Step.status == "open")
         )
-        .order_by(Deadline.id.desc())
-        .limit(1)
-    ).first()
+        .outerjoin(
+            Deadline,
+            sa.and_(Deadline.step_id == Step.id, Step.status == "open", Deadline.status == "open"),
+        )
+        .where(Step.process_id == process.id)
+        .order_by(Step.id, ApprovalRequest.id, Deadline.due_dt, Deadline.id)
+        .execution_options(populate_existing=True)
+    ).all()
+    steps: dict[int, Step] = {}
+    requests: dict[int, dict[int, ApprovalRequest]] = {}
+    found: dict[int, dict[int, Deadline]] = {}
+    for step, request, deadline in rows:
+        steps.setdefault(step.id, step)
+        if request is not None:
+            requests.setdefault(step.id, {})[request.id] = request
+        if deadline is not None:
+            found.setdefault(step.id, {})[deadline.id] = deadline
+    return Snapshot(
+        list(steps.values()),
+        {k: list(v.values()) for k, v in requests.items()},
+        {k: list(v.values()) for k, v in found.items()},
+    )
+
+
+#: Which guards read which facts: a fact no guard in question reads is not loaded.
+COUNCIL_GUARDS = frozenset({"council", "travel_if_abroad"})
+EXTERNAL_GUARDS = frozenset({"external", "appeal_window_closed"})
+APPEAL_GUARDS = frozenset({"appeal_window_closed"})
+ALL_GUARDS = frozenset(engine.GUARD_FUNCTIONS)
+
+
+def guards_of(transitions: Iterable[TransitionDef]) -> frozenset[str]:
+    return frozenset(g.name for t in transitions for g in t.guards)
+
+
+def facts_for(
+    process: Process,
+    now: datetime | None = None,
+    snapshot: Snapshot | None = None,
+    guards: frozenset[str] = ALL_GUARDS,
+) -> engine.Facts:
+    """Gather what the guards look at, from the database, in a handful of queries.
+
+    With ``guards`` only the facts those guards read are loaded (the others stay
+    empty): enough to check transitions whose guards are all among them.
+    """
+    snap = snapshot or load_snapshot(process)
+    steps = snap.open_steps()
+    council: Iterable[CouncilDecision] = ()
+    external: Iterable[ExternalEvent] = ()
+    appeal = None
+    if guards & COUNCIL_GUARDS:
+        council = db.session.scalars(
+            sa.select(CouncilDecision)
+            .where(CouncilDecision.process_id == process.id)
+            .order_by(CouncilDecision.id)
+        )
+    if guards & EXTERNAL_GUARDS:
+        external = db.session.scalars(
+            sa.select(ExternalEvent)
+            .where(ExternalEvent.process_id == process.id)
+            .order_by(ExternalEvent.id)
+        )
+    if guards & APPEAL_GUARDS:
+        appeal = db.session.scalars(
+            sa.select(Deadline)
+            .where(
+                Deadline.process_id == process.id,
+                Deadline.kind == "appeal",
+                Deadline.status != "cancelled",
+            )
+            .order_by(Deadline.id.desc())
+            .limit(1)
+        ).first()
+    cycle = process.definition.cycle_start
     return engine.Facts(
         active=frozenset(s.state for s in steps),
         now=now or clock.utcnow(),
         flags=flags_for(process),
-        votes={s.state: votes_for(s) for s in steps},
+        votes={s.state: snap.votes(s) for s in steps},
         council=tuple(
             engine.CouncilFact(c.purpose, c.outcome, c.phase, c.created_dt) for c in council
         ),
         external=tuple(engine.ExternalFact(e.kind, e.outcome, e.created_dt) for e in external),
         appeal_until=appeal.due_dt if appeal else None,
         appeal_from=appeal.start_dt if appeal else None,
-        cycle_start=_cycle_start(process),
-    )
-
-
-def _cycle_start(process: Process) -> datetime | None:
-    """When the process last entered the state where a new round begins (if ever)."""
-    state = process.definition.cycle_start
-    if state is None:
-        return None
-    return db.session.scalar(
-        sa.select(sa.func.max(Step.entered_dt)).where(
-            Step.process_id == process.id, Step.state == state
-        )
+        cycle_start=snap.last_entered(cycle) if cycle else None,
     )
 
 
@@ -203,8 +293,9 @@ def create_process(
     db.session.add(process)
     db.session.flush()
     now = clock.utcnow()
+    new = Snapshot([], {}, {})  # a new file has no steps yet: nothing to read
     for state in defn.initial:
-        enter_state(process, state, actor, None, now)
+        enter_state(process, state, actor, None, now, snapshot=new)
     audit.record("process.create", actor, process, data={"kind": kind, "partner": partner.key})
     db.session.flush()
     return process
@@ -224,18 +315,25 @@ def enter_state(
     via: str | None,
     now: datetime,
     requester: User | None = None,
+    snapshot: Snapshot | None = None,
 ) -> Step:
     """Open a step: its deadline with reminders, and its first approval round.
 
     ``requester`` asks for the round's approvals and so gets none of them; by
-    default whoever moved the file here.
+    default whoever moved the file here. With a ``snapshot`` the round number
+    comes from it and the new step, deadline and requests go into it.
     """
     from . import approvals
 
     sdef = process.definition.states[state]
-    previous = db.session.scalar(
-        sa.select(sa.func.max(Step.round)).where(Step.process_id == process.id, Step.state == state)
-    )
+    if snapshot is not None:
+        previous: int | None = snapshot.last_round(state)
+    else:
+        previous = db.session.scalar(
+            sa.select(sa.func.max(Step.round)).where(
+                Step.process_id == process.id, Step.state == state
+            )
+        )
     step = Step(
         process_id=process.id,
         state=state,
@@ -246,25 +344,42 @@ def enter_state(
     )
     db.session.add(step)
     db.session.flush()
+    made: list[Deadline] = []
     if sdef.deadline is not None:
-        deadlines.open_for_step(process, step, sdef.deadline, sdef.ladder, now)
+        made.append(deadlines.open_for_step(process, step, sdef.deadline, sdef.ladder, now))
+    requests: list[ApprovalRequest] = []
     if sdef.approval is not None:
-        approvals.open_round(process, step, requester or actor, now)
+        requests = approvals.open_round(process, step, requester or actor, now, made)
+    if snapshot is not None:
+        snapshot.add(step)
+        snapshot.deadlines[step.id] = made
+        snapshot.requests[step.id] = requests
     return step
 
 
-def leave_step(step: Step, via: str, now: datetime) -> None:
-    """Close a step: deadline met, reminders cancelled, undecided approvals void."""
+def leave_step(step: Step, via: str, now: datetime, snapshot: Snapshot | None = None) -> None:
+    """Close a step: deadline met, reminders cancelled, undecided approvals void.
+
+    With a ``snapshot`` its deadlines and requests are known: nothing is read,
+    and nothing is written for what is not there.
+    """
     step.status = "done"
     step.left_dt = now
     step.left_by_transition = via
-    deadlines.close_for_step(step, now)
-    db.session.execute(
-        sa.update(ApprovalRequest)
-        .where(ApprovalRequest.step_id == step.id, ApprovalRequest.status == "pending")
-        .values(status="void")
-        .execution_options(synchronize_session=False)
-    )
+    if snapshot is None:
+        deadlines.close_for_step(step, now)
+        db.session.execute(
+            sa.update(ApprovalRequest)
+            .where(ApprovalRequest.step_id == step.id, ApprovalRequest.status == "pending")
+            .values(status="void")
+            .execution_options(synchronize_session=False)
+        )
+        return
+    for deadline in snapshot.deadlines.get(step.id, []):
+        deadlines.close(deadline, now)
+    for request in snapshot.requests.get(step.id, []):
+        if request.status == "pending":
+            request.status = "void"  # one executemany UPDATE at the next flush
 
 
 def _parse_payload(
@@ -335,20 +450,27 @@ def _side_effects(
 
 
 def _apply(
-    process: Process, t: TransitionDef, facts: engine.Facts, actor: User | None, auto: bool
+    process: Process,
+    t: TransitionDef,
+    facts: engine.Facts,
+    actor: User | None,
+    auto: bool,
+    snapshot: Snapshot,
 ) -> engine.Move:
     defn = process.definition
     now = clock.utcnow()
     move = engine.fire(defn, facts, t.key)
-    for step in open_steps(process):
+    for step in snapshot.open_steps():
         if step.state in move.left:
-            leave_step(step, t.key, now)
+            leave_step(step, t.key, now, snapshot)
     db.session.flush()
     # An automatic move is the file's own next step: its owner asks for the approvals,
     # not whoever happened to give the last one (who could then never sign the next).
     requester = process.owner if auto and process.owner else actor
-    for state in sorted(move.entered):
-        enter_state(process, state, actor, t.key, now, requester)
+    entered = [
+        enter_state(process, state, actor, t.key, now, requester, snapshot)
+        for state in sorted(move.entered)
+    ]
     process.is_closed = defn.is_terminal(move.active)
     audit.record(
         "process.transition",
@@ -370,7 +492,8 @@ def _apply(
     )
     from . import notifications
 
-    notifications.transitioned(process, t, move, actor)
+    made = [d for step in entered for d in snapshot.deadlines.get(step.id, [])]
+    notifications.transitioned(process, t, move, actor, sorted(made, key=lambda d: d.due_dt))
     db.session.flush()
     return move
 
@@ -390,32 +513,42 @@ def transition(
         raise NotFound()
     t = defn.transitions[key]
     payload = payload or {}
-    facts = facts_for(process)
-    reasons = engine.check(defn, facts, key, actor.role_keys, payload, _names(process))
+    snapshot = load_snapshot(process)
+    facts = facts_for(process, snapshot=snapshot, guards=guards_of([t]))
+    reasons = engine.check(defn, facts, key, actor.role_keys, payload)
     refusals = [r for r in reasons if r.code != "input_missing"]
-    if refusals:
-        raise Refused(refusals)
+    if refusals:  # again with the approvers' names, for the message
+        reasons = engine.check(defn, facts, key, actor.role_keys, payload, _names(process))
+        raise Refused([r for r in reasons if r.code != "input_missing"])
     values = _parse_payload(process, t, payload)
     _side_effects(process, t, values, actor)
-    _apply(process, t, facts, actor, auto=False)
-    advance(process, actor)
+    _apply(process, t, facts, actor, auto=False, snapshot=snapshot)
+    advance(process, actor, snapshot=snapshot)
     return process
 
 
-def advance(process: Process, actor: User | None, limit: int = 10) -> list[str]:
-    """Fire automatic transitions whose guards now pass (after an approval or event)."""
+def advance(
+    process: Process, actor: User | None, limit: int = 10, snapshot: Snapshot | None = None
+) -> list[str]:
+    """Fire automatic transitions whose guards now pass (after an approval or event).
+
+    Only when a state the file stands in has an automatic transition are the
+    facts its guards read loaded; ``snapshot`` is the caller's, read after its lock.
+    """
     fired: list[str] = []
     defn = process.definition
+    snapshot = snapshot or load_snapshot(process)
     for _ in range(limit):
-        facts = facts_for(process)
-        ready = [
-            t
-            for t in engine.candidates(defn, facts)
-            if t.auto and not engine.check(defn, facts, t.key, SYSTEM_ROLES)
-        ]
+        now = clock.utcnow()
+        where = engine.Facts(active=snapshot.active(), now=now, flags=flags_for(process))
+        waiting = [t for t in engine.candidates(defn, where) if t.auto]
+        if not waiting:
+            break
+        facts = facts_for(process, now, snapshot, guards_of(waiting))
+        ready = [t for t in waiting if not engine.check(defn, facts, t.key, SYSTEM_ROLES)]
         if not ready:
             break
-        _apply(process, ready[0], facts, actor, auto=True)
+        _apply(process, ready[0], facts, actor, auto=True, snapshot=snapshot)
         fired.append(ready[0].key)
     return fired
 
@@ -447,7 +580,8 @@ def set_flag(
     process = lock_process(process_id, seen_version)
     refuse_if_closed(process)
     defn = process.definition
-    active = active_states(process)
+    snapshot = load_snapshot(process)
+    active = snapshot.active()
     frozen = active & defn.flag_frozen_states(flag)
     if frozen and flags_for(process)[flag] != bool(value):
         title = FLAG_TITLES[flag]
@@ -457,5 +591,5 @@ def set_flag(
     process.flags = {**(process.flags or {}), flag: bool(value)}
     audit.record("process.flag", actor, process, data={"flag": flag, "value": bool(value)})
     db.session.flush()
-    advance(process, actor)
+    advance(process, actor, snapshot=snapshot)
     return process
