@@ -1,6 +1,6 @@
 """One approval through the service layer vs a bare SQLAlchemy insert + commit.
 
-    .venv/bin/python -m bench.approval [--approvals 200]
+    .venv/bin/python -m bench.approval [--approvals 200] [--full-sql]
 
 For each SQLite journal mode (DELETE, the SQLite default, and WAL, the tracker's
 default), on a fresh file with the tracker's pragmas (``tracker/db.py``):
@@ -95,15 +95,16 @@ def measure(journal: str, count: int) -> dict[str, Any]:
     }
 
 
-def print_listing(listing: list[str]) -> None:
+def print_listing(listing: list[str], full: bool = False) -> None:
     print(f"statements of one approval ({len(listing)}, COMMIT not counted):")
     for i, sql in enumerate(listing, 1):
-        print(f"  {i:>2}. {short(sql)}")
+        print(f"  {i:>2}. {sql if full else short(sql)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--approvals", type=int, default=200)
+    parser.add_argument("--full-sql", action="store_true", help="list statements unabridged")
     args = parser.parse_args()
     print("== approval through services.approvals.decide vs bare insert + commit (SQLite)")
     print(f"{'journal':<8} {'approval ms':>12} {'bare ms':>9} {'ratio':>7} {'stmts':>6}  goal")
@@ -114,7 +115,7 @@ def main() -> None:
             f"{r['journal_mode']:<8} {r['approval_ms']:>12.2f} {r['bare_ms']:>9.3f} "
             f"{r['approval_ms'] / r['bare_ms']:>6.1f}x {r['statements']:>6.0f}  ratio ≤ 3x"
         )
-    print_listing(results["WAL"]["listing"])
+    print_listing(results["WAL"]["listing"], args.full_sql)
 
 
 if __name__ == "__main__":
