@@ -9,6 +9,8 @@
   administrator without a second factor) can do nothing else first.
 - Writing requests begin SQLite transactions with ``BEGIN IMMEDIATE``.
 - Security headers on every response; ``no-store`` on authenticated pages.
+- Malformed input is a 400 before any view runs: text no column can hold, or a
+  file posted under the name of a text field.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 3600
 REAUTH_SECONDS = 15 * 60
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+#: Names of the file fields of every form (``FileField``): a file under any other name is a 400.
+FILE_FIELDS = frozenset({"file"})
 #: The largest id a URL may carry: PostgreSQL's ``integer`` (SQLite overflows at 2**63).
 MAX_URL_ID = 2**31 - 1
 
@@ -144,10 +148,19 @@ def unstorable_input() -> bool:
     return not all(storable(t) for t in texts)
 
 
+def misplaced_file() -> bool:
+    """True when a file arrives under a name no form takes a file in.
+
+    Flask-WTF merges files into the form data, so a file posted as, say, a
+    title would reach a text field as an object (a 500 deep in a validator).
+    """
+    return any(name not in FILE_FIELDS for name in request.files)
+
+
 def _before_request() -> Response | None:
     write_intent.set(request.method not in SAFE_METHODS)
     client_ip.set(request.remote_addr or "")
-    if unstorable_input():
+    if unstorable_input() or misplaced_file():
         abort(400)
     if not current_user.is_authenticated:
         return None
