@@ -27,7 +27,7 @@ from . import clock
 from .db import write_intent
 from .extensions import db, login_manager
 from .models import User
-from .services.audit import client_ip
+from .services.audit import api_token, client_ip
 
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 3600
@@ -160,6 +160,7 @@ def misplaced_file() -> bool:
 def _before_request() -> Response | None:
     write_intent.set(request.method not in SAFE_METHODS)
     client_ip.set(request.remote_addr or "")
+    api_token.set("")  # the API's authentication sets it for its own requests
     if unstorable_input() or misplaced_file():
         abort(400)
     if not current_user.is_authenticated:

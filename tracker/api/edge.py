@@ -168,6 +168,7 @@ def forget(exc: BaseException | None) -> None:
     """Drop the token's user at the end of the request, even when ``g`` outlives it (tests)."""
     for name in ("_login_user", "api_user", "api_if_match", "api_token_prefix"):
         g.pop(name, None)
+    audit.api_token.set("")
 
 
 def authenticate() -> None:
@@ -191,6 +192,7 @@ def authenticate() -> None:
         assert token is not None
     g._login_user = g.api_user = token.user
     g.api_token_prefix = token.prefix
+    audit.api_token.set(token.prefix)  # every history row of this request names the token
 
 
 def me() -> User:

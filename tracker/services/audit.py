@@ -13,6 +13,9 @@ log = logging.getLogger("tracker.audit")
 
 #: The client address of the current request (set at the web edge), for history rows.
 client_ip: contextvars.ContextVar[str] = contextvars.ContextVar("client_ip", default="")
+#: The prefix of the API token a request came with ("" on the web and in jobs): an action
+#: through the API is not re-authenticated, so its history row names the token that did it.
+api_token: contextvars.ContextVar[str] = contextvars.ContextVar("api_token", default="")
 
 
 def _clean(value: Any) -> Any:
@@ -31,6 +34,8 @@ def record(
     on_behalf_of: User | None = None,
 ) -> AuditLog:
     """Add one history row and one log line; the caller's transaction commits both."""
+    if via := api_token.get():
+        data = {**(data or {}), "via_token": via}
     row = AuditLog(
         action=action,
         actor_id=actor.id if actor else None,
