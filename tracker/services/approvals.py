@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NoReturn
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from .. import clock
 from ..domain import approvals as policy
@@ -15,8 +16,8 @@ from ..extensions import db
 from ..models import ApprovalRequest, Deadline, Delegation, Process, Step, User, UserRole
 from . import audit
 from .errors import Forbidden, Invalid, NotFound, Refused
-from .locking import lock_process
-from .permissions import require
+from .locking import try_lock
+from .permissions import can, require
 
 DECISIONS = ("approved", "rejected", "sent_back")
 
@@ -156,43 +157,34 @@ def decide(request_id: int, actor: User, decision: str, comment: str = "") -> Ap
     """Approve, reject or send back; the last needed approval moves the file on.
 
     Runs under the file's lock, so of many simultaneous clicks exactly one
-    completes the step and the others are told it has been decided. The request
-    is read with its file (partner, workflow, owner) before the lock; after it,
-    one statement reads the file's steps, requests and open deadlines fresh.
+    completes the step and the others are told it has been decided. The lock is
+    taken through the request, only if it is the actor's to decide (one
+    statement); then one more reads the file's steps, requests and deadlines.
+    Anything else goes the slow way, ``_refuse``, which says what is wrong.
     """
-    request = db.session.get(
-        ApprovalRequest,
-        request_id,
-        options=[joinedload(ApprovalRequest.process).joinedload(Process.owner)],
-    )
-    standing_in = (
-        request is not None
-        and request.on_behalf_of_id is not None
-        and request.approver_id == actor.id
-    )
-    if not (standing_in and actor.is_active):
-        require(actor, "approval.decide")  # a stand-in may hold no approving role of their own
-    if request is None:
-        raise NotFound()
-    if decision not in DECISIONS:
-        raise Invalid(fields={"decision": [Reason("unknown_value")]})
     comment = (comment or "").strip()
-    if decision != "approved" and not comment:
-        raise Invalid(fields={"comment": [Reason("comment_required")]})
-    if len(comment) > 4000:
-        raise Invalid(fields={"comment": [Reason("too_long", {"max": 4000})]})
-    if request.approver_id != actor.id:
-        audit.record("approval.denied", actor, request.process, request)
-        raise Forbidden([Reason("approval_not_yours")])
-    process = lock_process(request.process_id)
+    fits = decision in DECISIONS and len(comment) <= 4000
+    if not (fits and (decision == "approved" or comment)):
+        _refuse(request_id, actor, decision, comment)
+    mine = sa.select(ApprovalRequest.process_id).where(
+        ApprovalRequest.id == request_id, ApprovalRequest.approver_id == actor.id
+    )
+    if not can(actor, "approval.decide"):  # a stand-in may hold no approving role of their own
+        if not actor.is_active:
+            _refuse(request_id, actor, decision, comment)
+        mine = mine.where(ApprovalRequest.on_behalf_of_id.is_not(None))
+    process = try_lock(Process.id == mine.scalar_subquery())
+    if process is None:
+        _refuse(request_id, actor, decision, comment)
     from . import processes
 
     snapshot = processes.load_snapshot(process)
+    request = db.session.get(ApprovalRequest, request_id)  # in the snapshot if its step is open
+    assert request is not None
     step = next((s for s in snapshot.open_steps() if s.id == request.step_id), None)
-    if step is None or request not in snapshot.requests.get(step.id, []):
-        db.session.refresh(request)  # its step is closed: only the request's own status is news
-        raise Refused([Reason("approval_decided", {"status": request.status})])
-    if request.status != "pending" or step.round != request.round:
+    if step is None:
+        db.session.refresh(request)  # not read with the open steps: its own status, fresh
+    if step is None or request.status != "pending" or step.round != request.round:
         raise Refused([Reason("approval_decided", {"status": request.status})])
     spec = process.definition.states[step.state].approval
     assert spec is not None
@@ -224,6 +216,30 @@ def decide(request_id: int, actor: User, decision: str, comment: str = "") -> Ap
     # After a send-back the round was voided in bulk: advance reads the steps again.
     processes.advance(process, actor, snapshot=None if decision == "sent_back" else snapshot)
     return request
+
+
+def _refuse(request_id: int, actor: User, decision: str, comment: str) -> NoReturn:
+    """Why ``actor`` may not decide this request as asked, in the order a user expects."""
+    request = db.session.get(ApprovalRequest, request_id)
+    standing_in = (
+        request is not None
+        and request.on_behalf_of_id is not None
+        and request.approver_id == actor.id
+    )
+    if not (standing_in and actor.is_active):
+        require(actor, "approval.decide")
+    if request is None:
+        raise NotFound()
+    if decision not in DECISIONS:
+        raise Invalid(fields={"decision": [Reason("unknown_value")]})
+    if decision != "approved" and not comment:
+        raise Invalid(fields={"comment": [Reason("comment_required")]})
+    if len(comment) > 4000:
+        raise Invalid(fields={"comment": [Reason("too_long", {"max": 4000})]})
+    if request.approver_id != actor.id:
+        audit.record("approval.denied", actor, request.process, request)
+        raise Forbidden([Reason("approval_not_yours")])
+    raise NotFound()  # the request is the actor's, yet its file could not be locked
 
 
 def _send_back(process: Process, step: Step, actor: User, now: datetime) -> None:

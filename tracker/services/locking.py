@@ -25,31 +25,45 @@ from .errors import NotFound, Stale
 def lock_process(process_id: int, seen_version: int | None = None) -> Process:
     """Take the file for writing and return it fresh from the database.
 
-    Its partner, workflow version and owner are loaded lazily, from the session
-    when a caller already has them (``approvals.decide`` reads them with the request).
+    Its partner, workflow version and owner are kept when the session already
+    holds them; otherwise ``processes.load_snapshot`` brings them with the steps.
     """
-    stmt = (
-        sa.update(Process)
-        .where(Process.id == process_id)
-        .values(version=Process.version + 1, updated_dt=clock.utcnow())
-        .returning(Process)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
+    where = Process.id == process_id
     if seen_version is not None:
-        stmt = stmt.where(Process.version == seen_version)
-    known = _related(process_id)
-    process = db.session.scalars(stmt).first()
+        where = sa.and_(where, Process.version == seen_version)
+    process = try_lock(where, process_id)
     if process is None:
         if db.session.get(Process, process_id) is None:
             raise NotFound()
         raise Stale()
+    return process
+
+
+def try_lock(where: sa.ColumnElement[bool], process_id: int | None = None) -> Process | None:
+    """Bump the version of the one file matching ``where`` and return it, or None.
+
+    ``where`` may name the file through another row (``approvals.decide`` locks the
+    file of a request that is the actor's to decide), so checking and locking are
+    one statement.
+    """
+    known = _related(process_id) if process_id is not None else {}
+    stmt = (
+        sa.update(Process)
+        .where(where)
+        .values(version=Process.version + 1, updated_dt=clock.utcnow())
+        .returning(Process)
+        .execution_options(synchronize_session=False, populate_existing=True)
+    )
+    process = db.session.scalars(stmt).first()
+    if process is None:
+        return None
     for name, fk in RELATED:
         if name in known and _key(known[name]) == getattr(process, fk):
             set_committed_value(process, name, known[name])
     return process
 
 
-#: Many-to-one relations of a file that the refresh would otherwise forget.
+#: The file's many-to-one relations a use case reads; the refresh would forget them.
 RELATED = (("partner", "partner_id"), ("workflow", "workflow_id"), ("owner", "owner_id"))
 
 

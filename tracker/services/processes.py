@@ -8,6 +8,8 @@ from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased, defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import clock
 from ..domain import engine
@@ -25,10 +27,11 @@ from ..models import (
     Process,
     Step,
     User,
+    WorkflowVersion,
 )
 from . import audit, deadlines, workflows
 from .errors import Invalid, NotFound, Refused
-from .locking import lock_process
+from .locking import RELATED, lock_process
 from .permissions import require
 
 log = logging.getLogger("tracker.workflow")
@@ -124,9 +127,17 @@ class Snapshot:
 
 
 def load_snapshot(process: Process) -> Snapshot:
-    """Steps, their requests and open deadlines (open steps only), fresh, in one query."""
-    rows = db.session.execute(
+    """Steps, their requests and open deadlines (open steps only), fresh, in one query.
+
+    When the session does not hold the file's partner, workflow version or owner
+    (the lock has just read the file by itself) they come in the same query: the
+    workflow version without its JSON, as the definition is cached by version.
+    """
+    missing = [name for name, _ in RELATED if name not in process.__dict__]
+    owner = aliased(User)
+    stmt = (
         sa.select(Step, ApprovalRequest, Deadline)
+        .select_from(Step)
         .outerjoin(
             ApprovalRequest, sa.and_(ApprovalRequest.step_id == Step.id, Step.status == "open")
         )
@@ -137,16 +148,31 @@ def load_snapshot(process: Process) -> Snapshot:
         .where(Step.process_id == process.id)
         .order_by(Step.id, ApprovalRequest.id, Deadline.due_dt, Deadline.id)
         .execution_options(populate_existing=True)
-    ).all()
+    )
+    if missing:
+        stmt = (
+            stmt.add_columns(Authority, WorkflowVersion, owner)
+            .join(Process, Process.id == Step.process_id)
+            .join(Authority, Authority.id == Process.partner_id)
+            .join(WorkflowVersion, WorkflowVersion.id == Process.workflow_id)
+            .outerjoin(owner, owner.id == Process.owner_id)
+            .options(defer(WorkflowVersion.data))
+        )
+    rows = db.session.execute(stmt).all()
     steps: dict[int, Step] = {}
     requests: dict[int, dict[int, ApprovalRequest]] = {}
     found: dict[int, dict[int, Deadline]] = {}
-    for step, request, deadline in rows:
+    for row in rows:
+        step, request, deadline = row[:3]
         steps.setdefault(step.id, step)
         if request is not None:
             requests.setdefault(step.id, {})[request.id] = request
         if deadline is not None:
             found.setdefault(step.id, {})[deadline.id] = deadline
+    if missing and rows:
+        related = dict(zip([name for name, _ in RELATED], rows[0][3:], strict=True))
+        for name in missing:  # held by the file now: the session holds rows only weakly
+            set_committed_value(process, name, related[name])
     return Snapshot(
         list(steps.values()),
         {k: list(v.values()) for k, v in requests.items()},
