@@ -646,14 +646,14 @@ def process_page(process: Process, user: User, lang: str = "el") -> ProcessPage:
     from . import processes as svc
 
     pid = process.id
-    steps = list(
-        db.session.scalars(sa.select(Step).where(Step.process_id == pid).order_by(Step.id))
-    )
+    # One statement for every step (and the owner, which the page shows), shared with the facts.
+    snapshot = svc.load_snapshot(process)
+    steps = snapshot.steps
     open_steps = [s for s in steps if s.status == "open"]
     active = [s.state for s in open_steps]
     # The facts and the approvers' names are read once and every check below uses them
     # (``processes.available_actions`` and ``check`` would each read them again).
-    facts = svc.facts_for(process)
+    facts = svc.facts_for(process, snapshot=snapshot)
     names = cast(Mapping[str, Mapping[str, Any]], svc._names(process))
     defn = process.definition
     actions = [
