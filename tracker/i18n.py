@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, session
 from flask_login import current_user
 
 from .extensions import babel
 
 
 def select_locale() -> str:
-    """Explicit choice in this session, then the account's language, then Greek."""
+    """Explicit choice in this session, then the account's language, then Greek.
+
+    The browser's ``Accept-Language`` is not consulted: many office computers in
+    Greece run an English system, and a councillor following an email link must
+    not meet an English log-in page before her Greek account. English is one
+    click away (the header's language button). The API has its own rule.
+    """
     chosen = session.get("lang")
     if chosen in ("el", "en"):
         return str(chosen)
     if current_user and current_user.is_authenticated:
         return str(current_user.language)
-    best = request.accept_languages.best_match(["el", "en"]) if request else None
-    return best or "el"
+    return "el"
 
 
 def select_timezone() -> str:

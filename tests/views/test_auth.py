@@ -189,6 +189,20 @@ def test_chosen_language_survives_login(client, team):
     assert 'lang="en"' in client.get("/").get_data(as_text=True)
 
 
+def test_pages_before_log_in_are_greek_whatever_the_browser_language(client, team):
+    """A councillor on an English-language office computer follows an email link:
+    the log-in page and the invitation page are Greek, English one click away."""
+    english = {"Accept-Language": "en-US,en;q=0.9"}
+    response = client.get("/approvals/7", headers=english)
+    page = client.get(response.headers["Location"], headers=english).get_data(as_text=True)
+    assert 'lang="el"' in page and "Σύνδεση" in page and "Log in" not in page
+    user = accounts.invite_user("newbie@example.org", "Νέα Συνάδελφος", ["staff"], team["admin"])
+    db.session.commit()
+    opened = client.get(emailed_link(user), headers=english)
+    page = client.get(opened.headers["Location"], headers=english).get_data(as_text=True)
+    assert 'lang="el"' in page and "Choose your password" not in page
+
+
 def test_idle_timeout_ends_the_session(client, team):
     login(client, "staff@example.org")
     clock.shift(timedelta(minutes=31))
