@@ -72,6 +72,16 @@ def test_scenario_2_vote_recorded_and_appeal_window_shown(app, team, at_council)
     assert closes.strftime("%d/%m/%Y") in page  # signing blocked, and until which date
 
 
+def test_appeal_window_is_called_the_same_everywhere(app, team, at_council):
+    """The statutory remedy is a «προσφυγή» (ν. 3852/2010 άρθ. 227): the deadline's
+    name on the file page says so, as the council form and the signing check do."""
+    staff = Browser(app, "staff@example.org")
+    staff.post(f"/processes/{at_council.id}/council", council_data(fresh(at_council.id).version))
+    page = strip_tags(staff.text(f"/processes/{at_council.id}"))
+    assert "Προθεσμία προσφυγής" in page
+    assert "ενστάσεων" not in page
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
