@@ -565,6 +565,15 @@ def test_invited_colleague_sets_a_password_from_the_email(client, team):
     assert logged_in(client)
 
 
+def test_greek_invitation_reads_well(client, team):
+    """Whatever the hour it arrives, and with the article Greek needs."""
+    user = accounts.invite_user("newbie@example.org", "Νέα Συνάδελφος", ["staff"], team["admin"])
+    db.session.commit()
+    body = outbox_for(user)[-1].text_body
+    assert body.startswith("Καλώς ήρθατε, Νέα Συνάδελφος.")
+    assert "Δημιουργήθηκε ο λογαριασμός σας στο Twinning Tracker του Δήμου Αμαρουσίου." in body
+
+
 def test_invitation_link_works_for_a_week(client, team):
     user = accounts.invite_user("late@example.org", "Late Colleague", ["staff"], team["admin"])
     db.session.commit()

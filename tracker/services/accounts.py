@@ -283,9 +283,10 @@ def _send_link(user: User, purpose: str, key: str) -> None:
         else:
             subject = "Ο λογαριασμός σας στο Twinning Tracker"
             text = (
-                f"Καλημέρα {user.name},\n\nΔημιουργήθηκε λογαριασμός σας στο Twinning Tracker "
-                f"του Δήμου Αμαρουσίου. Ορίστε τον κωδικό σας εδώ (ο σύνδεσμος ισχύει 7 ημέρες "
-                f"και μία μόνο φορά):\n\n{link}\n\nΣτη συνέχεια συνδεθείτε με {user.email}.\n"
+                f"Καλώς ήρθατε, {user.name}.\n\nΔημιουργήθηκε ο λογαριασμός σας στο "
+                f"Twinning Tracker του Δήμου Αμαρουσίου. Ορίστε τον κωδικό σας εδώ "
+                f"(ο σύνδεσμος ισχύει 7 ημέρες και μία μόνο φορά):\n\n{link}\n\n"
+                f"Στη συνέχεια συνδεθείτε με {user.email}.\n"
             )
     elif user.language == "en":
         subject = "Reset your Twinning Tracker password"
