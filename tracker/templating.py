@@ -24,11 +24,17 @@ def localdt(value: datetime | None, fmt: str = "short") -> str:
 
 
 def localdate(value: date | datetime | None, fmt: str = "medium") -> str:
+    """A day as "18 Nov 2026" / "18 Νοε 2026", the same shape as ``localdt``.
+
+    Babel's English "medium" is "Nov 18, 2026": next to "29 Sep 2026, 03:31"
+    on the same page it read as two conventions.
+    """
     if value is None:
         return "—"
+    pattern = "d MMM y" if fmt == "medium" else fmt
     if isinstance(value, datetime):
-        return format_datetime(value, "d MMM y" if fmt == "medium" else fmt)
-    return format_date(value, fmt)
+        return format_datetime(value, pattern)
+    return format_date(value, pattern)
 
 
 def bilingual(value: Mapping[str, str] | None) -> str:

@@ -82,6 +82,16 @@ def test_appeal_window_is_called_the_same_everywhere(app, team, at_council):
     assert "ενστάσεων" not in page
 
 
+def test_english_dates_have_one_shape(app, team, at_council):
+    """The session date in the council table reads like every other date on the page."""
+    staff = Browser(app, "staff@example.org")
+    staff.post(f"/processes/{at_council.id}/council", council_data(fresh(at_council.id).version))
+    staff.language("en")
+    page = strip_tags(staff.text(f"/processes/{at_council.id}"))
+    assert "18 Nov 2026" in page
+    assert "Nov 18, 2026" not in page
+
+
 @pytest.mark.parametrize(
     ("change", "field", "message"),
     [
