@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import PASSWORD, AuthActions, csrf_token
 from tracker import clock
 from tracker.domain.calendar import to_local
 from tracker.extensions import db
@@ -430,3 +431,17 @@ def test_removing_the_deadline_removes_its_reminders(admin, team):
     step = workflows.current("twinning").data["states"]["letter_of_intent"]
     assert "deadline" not in step and "ladder" not in step
     assert count(Process) == 0
+
+
+def test_the_admin_overview_counts_in_the_right_number(
+    auth: AuthActions, make_user: Callable[..., User]
+) -> None:
+    """One account reads "1 ενεργός λογαριασμός", not "1 ενεργοί λογαριασμοί"."""
+    make_user("admin", email="solo-admin@example.org")
+    auth.login("solo-admin@example.org")
+    page = auth.client.get("/admin/").get_data(as_text=True)
+    assert "1 ενεργός λογαριασμός, 0 απενεργοποιημένοι." in page
+    assert "0 τρέχουσες ή προγραμματισμένες αναπληρώσεις." in page
+    make_user("staff", email="second@example.org")
+    page = auth.client.get("/admin/").get_data(as_text=True)
+    assert "2 ενεργοί λογαριασμοί, 0 απενεργοποιημένοι." in page
