@@ -11,7 +11,7 @@ import calendar as cal
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Mapping, cast
+from typing import Any, Mapping, NamedTuple, cast
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload, selectinload
@@ -119,7 +119,7 @@ class FileRef:
     owner_name: str | None
 
 
-@dataclass
+@dataclass(slots=True)
 class DashboardRow:
     process: FileRef
     states: list[str]
@@ -149,9 +149,8 @@ class Dashboard:
         return self.filters != Filters()
 
 
-@dataclass(frozen=True)
-class _Ask:
-    """An approval request of a current round, as the dashboard needs it."""
+class _Ask(NamedTuple):
+    """An approval request of a current round, as the dashboard needs it (a plain tuple)."""
 
     process_id: int
     state: str
@@ -180,7 +179,7 @@ def _current_asks() -> list[_Ask]:
         )
         .order_by(ApprovalRequest.id)
     )
-    return [_Ask(*r) for r in rows]
+    return [_Ask._make(r) for r in rows]
 
 
 def waiting_approvers(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -110,7 +110,9 @@ class Lines:
     (country, partner, workflow and states, urgency, progress, minute, shape of
     the row) and reused: ~30,000 template calls for 1,000 rows became a few
     dozen (docs/performance.md, figure 1). The markup itself stays in the
-    templates (``dashboard/_row.html``, ``_macros/workflow.html``).
+    templates (``dashboard/_row.html``, ``_macros/workflow.html``). The lookups
+    are written out, without closures or key tuples where a plain key does:
+    fewer objects per row is less garbage collection on a large page.
     """
 
     def __init__(self, lang: str, now: datetime) -> None:
@@ -124,61 +126,89 @@ class Lines:
         self.progress_of = escape(_("Progress of %(partner)s"))
         self.since_fmt = escape(_("since %(when)s"))
         self.no_due = str(self.macro["due_chip"](None, "none"))
-        self.memo: dict[tuple[Any, ...], Any] = {}
-
-    def _once(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        found = self.memo.get(key)
-        if found is None:
-            found = self.memo[key] = make()
-        return found
+        self.stamps: dict[int, Stamp] = {}  # per shape of row
+        self.chips: dict[str, Stamp] = {}  # per urgency
+        self.partners: dict[int, tuple[str, str]] = {}  # flag and name per partner
+        self.kinds: dict[int, str] = {}  # per workflow version
+        self.badges: dict[tuple[Any, ...], str] = {}  # per workflow version and states
+        self.bars: dict[tuple[float, int], str] = {}  # per progress and partner
+        self.people: dict[str, str] = {}  # per "who must act"
+        self.hints: dict[tuple[int, str], str] = {}  # per workflow version and state
+        self.days: dict[datetime, str] = {}  # "since …" per minute
+        self.minutes: dict[datetime, str] = {}  # deadline per minute
+        self.relative: dict[int, str] = {}  # "in 3 days" per second
 
     def line(self, row: queries.DashboardRow) -> Markup:
-        p, m, once = row.process, self.macro, self._once
+        p = row.process
         defn, wid, partner = p.definition, p.workflow_id, p.partner
         since = row.since if row.since and not p.is_closed else None
         hint = row.due_state if row.due_state and row.due_state in defn.states else None
-        shape = (bool(row.waiting_on_me), since is not None, hint is not None)
-        stamp = once(("row", *shape), lambda: Stamp(self.row(self._holes(*shape))))
+        shape = (4 if row.waiting_on_me else 0) | (2 if since else 0) | (1 if hint else 0)
+        stamp = self.stamps.get(shape) or self._stamp(shape)
+        flag, name = self.partners.get(partner.id) or self._partner(partner)
+        kind = self.kinds.get(wid)
+        if kind is None:
+            kind = self.kinds[wid] = str(escape(pick(defn.title, self.lang)))
+        badges = self.badges.get((wid, *row.states))
+        if badges is None:
+            badge = self.macro["state_badge"]
+            badges = self.badges[(wid, *row.states)] = "".join(
+                f"{badge(defn, s)} " for s in row.states
+            )
+        bar = self.bars.get((row.progress, partner.id))
+        if bar is None:
+            label = self.progress_of % {"partner": partner.name(self.lang)}
+            bar = self.bars[(row.progress, partner.id)] = str(
+                self.macro["progress_bar"](row.progress, label)
+            )
+        joined = ", ".join(row.who)
+        who = self.people.get(joined)
+        if who is None:
+            who = self.people[joined] = str(escape(joined or "—"))
         values = {
             "css": f"urgency-{row.urgency} closed" if p.is_closed else f"urgency-{row.urgency}",
             "href": f"{self.href}{p.id}",
-            "flag": once(("flag", partner.country), lambda: str(m["flag"](partner.country))),
-            "partner": once(("partner", partner.id), lambda: str(escape(partner.name(self.lang)))),
-            "kind": once(("kind", wid), lambda: str(escape(pick(defn.title, self.lang)))),
-            "badges": once(
-                ("badges", wid, *row.states),
-                lambda: "".join(f"{m['state_badge'](defn, s)} " for s in row.states),
-            ),
-            "progress": once(("progress", row.progress, partner.id), lambda: self._bar(row)),
+            "flag": flag,
+            "partner": name,
+            "kind": kind,
+            "badges": badges,
+            "progress": bar,
             "due": self.due(row.next_due, row.urgency) if row.next_due else self.no_due,
-            "who": once(("who", *row.who), lambda: str(escape(", ".join(row.who) or "—"))),
+            "who": who,
         }
-        if since is not None:
-            values["since"] = once(
-                ("since", since.replace(second=0, microsecond=0)),
-                lambda: str(self.since_fmt % {"when": format_datetime(since, "d MMM y")}),
-            )
-        if hint is not None:
-            values["due_hint"] = once(
-                ("hint", wid, hint), lambda: str(escape(pick(defn.states[hint].title, self.lang)))
-            )
+        if since:
+            minute = since.replace(second=0, microsecond=0)
+            text = self.days.get(minute)
+            if text is None:
+                when = format_datetime(since, "d MMM y")
+                text = self.days[minute] = str(self.since_fmt % {"when": when})
+            values["since"] = text
+        if hint:
+            text = self.hints.get((wid, hint))
+            if text is None:
+                title = pick(defn.states[hint].title, self.lang)
+                text = self.hints[(wid, hint)] = str(escape(title))
+            values["due_hint"] = text
         return stamp(values)
 
-    @staticmethod
-    def _holes(mine: bool, since: bool, hint: bool) -> dict[str, Any]:
-        """What the row macro is given: a hole per text, the optional parts on or off."""
+    def _stamp(self, shape: int) -> Stamp:
+        """The row macro with a hole per text, the optional parts on or off."""
         names = ("css", "href", "flag", "partner", "kind", "badges", "progress", "due", "who")
         holes: dict[str, Any] = {name: hole(name) for name in names}
         holes.update(
-            mine=mine,
-            since=hole("since") if since else "",
-            due_hint=hole("due_hint") if hint else "",
+            mine=bool(shape & 4),
+            since=hole("since") if shape & 2 else "",
+            due_hint=hole("due_hint") if shape & 1 else "",
         )
-        return holes
+        found = self.stamps[shape] = Stamp(self.row(holes))
+        return found
 
-    def _bar(self, row: queries.DashboardRow) -> str:
-        label = self.progress_of % {"partner": row.process.partner.name(self.lang)}
-        return str(self.macro["progress_bar"](row.progress, label))
+    def _partner(self, partner: queries.PartnerRef) -> tuple[str, str]:
+        found = self.partners[partner.id] = (
+            str(self.macro["flag"](partner.country)),
+            str(escape(partner.name(self.lang))),
+        )
+        return found
 
     def due(self, due: datetime, urgency: str) -> str:
         """The deadline chip: day and time in the page's zone, and how far off, in its language.
@@ -186,19 +216,21 @@ class Lines:
         Athens is a whole number of hours from UTC, so the minute in UTC decides the
         minute shown; Babel counts whole seconds, so they decide the "in 3 days".
         """
-        shown = self._once(
-            ("when", due.replace(second=0, microsecond=0)),
-            lambda: str(escape(format_datetime(due, "d MMM y, HH:mm"))),
-        )
+        minute = due.replace(second=0, microsecond=0)
+        shown = self.minutes.get(minute)
+        if shown is None:
+            shown = self.minutes[minute] = str(escape(format_datetime(due, "d MMM y, HH:mm")))
         delta = due - self.now
-        rel = self._once(
-            ("rel", delta.days * 86400 + delta.seconds),
-            lambda: str(escape(format_timedelta(delta, add_direction=True, threshold=1.1))),
-        )
-        chip = self._once(
-            ("chip", urgency),
-            lambda: Stamp(self.macro["due_chip_text"](urgency, *map(hole, ("iso", "when", "rel")))),
-        )
+        seconds = delta.days * 86400 + delta.seconds
+        rel = self.relative.get(seconds)
+        if rel is None:
+            rel = self.relative[seconds] = str(
+                escape(format_timedelta(delta, add_direction=True, threshold=1.1))
+            )
+        chip = self.chips.get(urgency)
+        if chip is None:
+            holes = (hole("iso"), hole("when"), hole("rel"))
+            chip = self.chips[urgency] = Stamp(self.macro["due_chip_text"](urgency, *holes))
         return str(chip({"iso": due.isoformat(), "when": shown, "rel": rel}))
 
 
