@@ -53,7 +53,9 @@ def measure(journal: str, count: int) -> dict[str, Any]:
         sync = db.session.execute(sa.text("PRAGMA synchronous")).scalar()
         db.session.remove()
         counter = Statements(db.engine)
-        times, counts, listing = [], [], []
+        times: list[float] = []
+        counts: list[int] = []
+        listing: list[str] = []
         for request_id in pending:
             db.session.remove()  # a new request: nothing cached from the last one
             with counter.counting() as sql:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 
@@ -125,7 +126,7 @@ def schedule(deadline: Deadline) -> int:
         for key, kind, at in moments(deadline)
     ]
     if rows:
-        db.session.execute(sa.insert(Reminder.__table__), rows)
+        db.session.execute(sa.insert(cast(sa.Table, Reminder.__table__)), rows)
     return len(rows)
 
 

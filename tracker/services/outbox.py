@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import make_transient_to_detached
@@ -28,10 +29,11 @@ def _insert_once(dialect: str) -> Any:
     """``INSERT … ON CONFLICT (idempotency_key) DO NOTHING RETURNING id``, built once
     per dialect (the values are parameters, so the compiled form is cached too)."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    table = cast(sa.Table, OutboxMessage.__table__)
     return (
-        insert(OutboxMessage.__table__)
+        insert(table)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
-        .returning(OutboxMessage.__table__.c.id)
+        .returning(table.c.id)
     )
 
 
