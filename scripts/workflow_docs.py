@@ -167,7 +167,9 @@ def render() -> str:
         "`or` means any one of the states, and firing closes every open branch.",
         "Automatic transitions fire as soon as their guards pass. The default reminder",
         "ladder is 5 and 1 working days before, on the due day, 2 and 5 working days",
-        "after, then an escalation to the head of office.",
+        "after, then an escalation to the head of office. Sign-off groups joined by `→`",
+        "decide in that order: a later group is emailed, and sees the request in its",
+        "inbox, only once the groups before it have approved.",
         "",
     ]
     for name in BUILTIN:

@@ -542,3 +542,14 @@ def test_a_decision_recorded_without_its_posting_gets_it_later(api, team, make_p
     other = drive(make_process("umea"), team, "contact").id
     elsewhere = f"/processes/{other}/council-decisions/{decision['id']}/posting"
     assert api.put(elsewhere, {"version": 1, "ada": "ΑΒΓ-ΔΕΖ"}, as_=staff).status_code == 404
+
+
+def test_my_pending_approvals_hold_only_what_i_may_decide_now(api, team, make_process):
+    """Ordered groups: the deputy mayor's request appears once the head has approved."""
+    from tests.views.screens import drive
+
+    process = drive(make_process("umea"), team, "drafting")
+    assert api.get("/approvals", as_=team["deputy"]).get_json()["items"] == []
+    decide_all(api, team["head"], process.id)
+    decide_all(api, team["deputy"], process.id)
+    decide_all(api, team["c1"], process.id)

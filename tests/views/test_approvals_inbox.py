@@ -133,3 +133,23 @@ def test_decision_page_shows_documents_and_the_round(app, team, make_process):
     assert "Σύνταξη σχεδίου πρωτοκόλλου" in page
     assert team["deputy"].name in page  # the others of the round
     assert 'class="decision-form"' in page
+
+
+def test_a_later_group_sees_nothing_to_decide_until_its_turn(app, team, make_process):
+    """Ordered drafting approval: the deputy mayor waits for the head, the committee for both."""
+    process = drive(make_process("umea"), team, "drafting")
+    deputy_request = pending_request(process.id, team["deputy"].id)
+    deputy = Browser(app, "deputy@example.org")
+    assert 'class="decision-form"' not in deputy.text("/approvals/")
+    page = deputy.text(f"/approvals/{deputy_request.id}")
+    assert 'class="decision-form"' not in page
+    assert "Δεν είναι ακόμη η σειρά σας" in page and "Προϊστάμενος/η Γραφείου" in page
+    file_page = deputy.text(f"/processes/{process.id}")
+    assert file_page.count("όχι ακόμη η σειρά τους") == 4  # the deputy and three members
+    assert f'href="/approvals/{deputy_request.id}"' not in file_page
+
+    head_request = pending_request(process.id, team["head"].id)
+    Browser(app, "head@example.org").post(f"/approvals/{head_request.id}", {"decision": "approved"})
+    assert f"/approvals/{deputy_request.id}" in deputy.text("/approvals/")
+    assert 'class="decision-form"' in deputy.text(f"/approvals/{deputy_request.id}")
+    assert deputy.text(f"/processes/{process.id}").count("όχι ακόμη η σειρά τους") == 3

@@ -90,3 +90,17 @@ def may_decide(spec: ApprovalSpec, votes: Sequence[Vote], approver: int, group: 
     return any(
         v.approver == approver and v.group == group and v.decision == "pending" for v in votes
     )
+
+
+def awaited_group(spec: ApprovalSpec, votes: Sequence[Vote], group: int) -> int | None:
+    """The earlier group ``group`` waits for under an ``ordered`` policy (None: its turn).
+
+    While the step is undecided, a later group is neither asked nor shown a
+    decision form until every group before it has approved.
+    """
+    if not spec.ordered or evaluate(spec, votes) != "pending":
+        return None
+    current = open_groups(spec, votes)
+    if group in current:
+        return None
+    return min(current) if current and min(current) < group else None

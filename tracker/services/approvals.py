@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from .. import clock
 from ..domain import approvals as policy
 from ..domain.calendar import to_local
+from ..domain.definitions import ApprovalSpec
 from ..domain.text import Reason
 from ..extensions import db
 from ..models import ApprovalRequest, Deadline, Delegation, Process, Step, User, UserRole
@@ -119,15 +120,68 @@ def open_round(
             db.session.add(request)
             created.append(request)
     db.session.flush()
-    from . import notifications
-
-    for request in created:
-        notifications.approval_requested(process, request, deadlines)
+    # Ordered groups are asked in turn: only the first group hears of it now, the
+    # next when the earlier group's policy is met (``decide``).
+    votes = [policy.Vote(r.approver_id, r.group_index, "pending") for r in created]
+    _ask(process, created, policy.open_groups(spec, votes), deadlines)
     return created
 
 
+def _ask(
+    process: Process,
+    requests: list[ApprovalRequest],
+    groups: set[int],
+    deadlines: list[Deadline] | None,
+) -> None:
+    """Email the pending approvers of ``groups``: their decision may be given now."""
+    from . import notifications
+
+    for request in requests:
+        if request.group_index in groups and request.status == "pending":
+            notifications.approval_requested(process, request, deadlines)
+
+
+def _round_votes(keys: set[tuple[int, int]]) -> dict[tuple[int, int], list[policy.Vote]]:
+    """The votes of several (step, round) pairs in one query."""
+    found: dict[tuple[int, int], list[policy.Vote]] = {k: [] for k in keys}
+    rows = db.session.execute(
+        sa.select(
+            ApprovalRequest.step_id,
+            ApprovalRequest.round,
+            ApprovalRequest.approver_id,
+            ApprovalRequest.group_index,
+            ApprovalRequest.status,
+        ).where(
+            ApprovalRequest.step_id.in_({step for step, _ in keys}),
+            ApprovalRequest.status.in_(VOTING),
+        )
+    )
+    for step_id, number, approver, group, status in rows:
+        if (step_id, number) in found:
+            found[(step_id, number)].append(policy.Vote(approver, group, status))
+    return found
+
+
+VOTING = ("pending", "approved", "rejected")
+
+
+def awaited(request: ApprovalRequest) -> tuple[str, ...] | None:
+    """The roles of the earlier group this pending request waits for (None: may decide now)."""
+    spec = request.process.definition.states[request.state].approval
+    if spec is None or not spec.ordered or request.status != "pending":
+        return None
+    votes = _round_votes({(request.step_id, request.round)})[(request.step_id, request.round)]
+    earlier = policy.awaited_group(spec, votes, request.group_index)
+    return None if earlier is None else spec.groups[earlier].roles
+
+
 def pending_for(user: User) -> list[ApprovalRequest]:
-    """The user's inbox: undecided requests of current rounds, oldest first."""
+    """The user's inbox: requests they may decide now, oldest first.
+
+    Under an ``ordered`` policy a later group's requests exist from the start of
+    the round (the policy counts them) but are not the approver's to act on until
+    the earlier groups have approved, so they are left out until then.
+    """
     rows = db.session.scalars(
         sa.select(ApprovalRequest)
         .join(Step, Step.id == ApprovalRequest.step_id)
@@ -140,7 +194,22 @@ def pending_for(user: User) -> list[ApprovalRequest]:
         .options(selectinload(ApprovalRequest.process), selectinload(ApprovalRequest.step))
         .order_by(ApprovalRequest.created_dt, ApprovalRequest.id)
     )
-    return list(rows)
+    mine = list(rows)
+    specs = {r.id: spec for r in mine if (spec := _spec(r)) is not None and spec.ordered}
+    if not specs:
+        return mine
+    votes = _round_votes({(r.step_id, r.round) for r in mine if r.id in specs})
+    return [
+        r
+        for r in mine
+        if r.id not in specs
+        or policy.awaited_group(specs[r.id], votes[(r.step_id, r.round)], r.group_index) is None
+    ]
+
+
+def _spec(request: ApprovalRequest) -> ApprovalSpec | None:
+    states = request.process.definition.states
+    return states[request.state].approval if request.state in states else None
 
 
 def round_requests(step: Step) -> list[ApprovalRequest]:
@@ -206,6 +275,13 @@ def decide(request_id: int, actor: User, decision: str, comment: str = "") -> Ap
         on_behalf_of=request.on_behalf_of,
     )
     db.session.flush()
+    if decision == "approved" and spec.ordered:
+        # The group's policy may now be met: the next group is asked, in this transaction.
+        after = snapshot.votes(step)
+        if policy.evaluate(spec, after) == "pending":
+            opened = policy.open_groups(spec, after) - policy.open_groups(spec, votes)
+            this_round = [r for r in snapshot.requests.get(step.id, []) if r.round == step.round]
+            _ask(process, this_round, opened, snapshot.deadlines.get(step.id))
     from . import notifications
 
     if decision == "sent_back":

@@ -500,6 +500,8 @@ class RequestRound:
     current: bool
     superseded: bool
     requests: list[ApprovalRequest]
+    #: Group indices whose turn has not come (ordered approvals): shown without a form.
+    not_yet: frozenset[int] = frozenset()
 
 
 @dataclass
@@ -715,7 +717,7 @@ def process_page(process: Process, user: User, lang: str = "el") -> ProcessPage:
         actions=actions,
         needs=needs,
         checklist=_checklist(process, facts, entered),
-        rounds=_rounds(requests, steps),
+        rounds=_rounds(requests, steps, process.definition),
         deadlines=[
             DeadlineView(
                 d, urgency(d.due_dt, now) if d.status == "open" else "none", reminders[d.id]
@@ -761,7 +763,9 @@ def _rows(model: Any, process_id: int) -> list[Any]:
     )
 
 
-def _rounds(requests: list[ApprovalRequest], steps: list[Step]) -> list[RequestRound]:
+def _rounds(
+    requests: list[ApprovalRequest], steps: list[Step], defn: WorkflowDef
+) -> list[RequestRound]:
     """Requests grouped by step and round, newest first; only open steps' last round is live."""
     by_step = {s.id: s for s in steps}
     grouped: dict[tuple[int, int], list[ApprovalRequest]] = defaultdict(list)
@@ -772,7 +776,20 @@ def _rounds(requests: list[ApprovalRequest], steps: list[Step]) -> list[RequestR
         step = by_step[step_id]
         live = step.status == "open" and step.round == number
         later = any(k[0] == step_id and k[1] > number for k in grouped)
-        rounds.append(RequestRound(rows[0].state, number, live, later, rows))
+        spec = defn.states[rows[0].state].approval if rows[0].state in defn.states else None
+        not_yet: frozenset[int] = frozenset()
+        if live and spec is not None and spec.ordered:
+            votes = [
+                policy.Vote(r.approver_id, r.group_index, r.status)  # type: ignore[arg-type]
+                for r in rows
+                if r.status in ("pending", "approved", "rejected")
+            ]
+            not_yet = frozenset(
+                r.group_index
+                for r in rows
+                if policy.awaited_group(spec, votes, r.group_index) is not None
+            )
+        rounds.append(RequestRound(rows[0].state, number, live, later, rows, not_yet))
     rounds.sort(key=lambda rr: (not rr.current, -min(r.id for r in rr.requests)))
     return rounds
 

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from ..domain.roles import ROLES
 from ..domain.text import pick
 from ..extensions import db
 from ..forms.approvals import DecisionForm
@@ -90,9 +91,11 @@ def _page(row: ApprovalRequest, form: DecisionForm, status: int = 200) -> tuple[
             .order_by(Document.id.desc())
         )
     )
+    earlier = approvals.awaited(row)
     return render_template(
         "approvals/decide.html",
         r=row,
+        waiting_for=[ROLES[k] for k in earlier] if earlier else None,
         form=form,
         others=others,
         documents=docs,
