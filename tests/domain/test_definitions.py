@@ -400,3 +400,12 @@ def test_damaged_definitions_fail_only_with_definition_error(
     except DefinitionError:
         return
     assert isinstance(defn, WorkflowDef)
+
+
+def test_the_phase_b_signing_deadline_is_named_after_what_it_waits_for() -> None:
+    """The step after phase A waits for phase B: its deadline (named after the state) says so."""
+    from tracker.domain.builtin import builtin
+
+    state = builtin("twinning").states["signed_phase_a"]
+    assert state.deadline is not None
+    assert "φάσης Β" in state.title["el"] and "phase B" in state.title["en"]

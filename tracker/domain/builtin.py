@@ -188,7 +188,10 @@ TWINNING: dict[str, Any] = {
             "deadline": {"amount": 90, "unit": "calendar"},
         },
         "signed_phase_a": {
-            "title": T("Υπογραφή φάσης Α", "Signed, phase A"),
+            "title": T(
+                "Φάση Α υπογράφηκε — αναμένεται υπογραφή φάσης Β",
+                "Phase A signed — phase B signing due",
+            ),
             "phase": 8,
             "deadline": {"amount": 365, "unit": "calendar"},
             "hint": T(
