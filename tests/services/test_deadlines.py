@@ -229,3 +229,38 @@ def test_elapsed_timers_close_and_wake_their_files(
     assert window.status == "met"
     assert pass_time(1) == []
     assert processes.active_states(process) == {"partner_approval"}
+
+
+def test_a_deadline_moved_earlier_says_so_and_updates_the_movers_calendar_too(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    """Not an «extension»: history and email say «moved earlier»; the owner who moved it,
+    who holds the calendar entry, gets the replacing entry (same UID, SEQUENCE 1)."""
+    from tracker.services import history
+
+    process = make_process("umea")  # owned by staff
+    approve_all(process)
+    deadline = open_deadline(process)
+    earlier = to_local(deadline.due_dt).date() - timedelta(days=7)
+
+    act(deadlines.extend, deadline.id, earlier, "Η τελετή μετατέθηκε νωρίτερα.", team["staff"])
+
+    (mail,) = db.session.scalars(
+        sa.select(OutboxMessage).where(
+            OutboxMessage.user_id == team["staff"].id,
+            OutboxMessage.idempotency_key.like(f"moved-deadline:{deadline.id}:%"),
+        )
+    ).all()
+    assert mail.subject.startswith("Μετακίνηση προθεσμίας νωρίτερα:")
+    assert "νωρίτερα" in mail.text_body and "παράτ" not in mail.text_body.lower()
+    assert mail.ics is not None and deadline.uid in mail.ics and "SEQUENCE:1" in mail.ics
+    row = db.session.scalars(sa.select(AuditLog).where(AuditLog.action == "deadline.extend")).one()
+    assert history.describe(row, process.definition, "el").label == "Μετακίνηση προθεσμίας νωρίτερα"
+    assert history.describe(row, process.definition, "en").label == "Deadline moved earlier"
+
+    later = earlier + timedelta(days=30)
+    act(deadlines.extend, deadline.id, later, "Ο εταίρος ζήτησε χρόνο.", team["staff"])
+    rows = db.session.scalars(
+        sa.select(AuditLog).where(AuditLog.action == "deadline.extend").order_by(AuditLog.id)
+    ).all()
+    assert history.describe(rows[-1], process.definition, "el").label == "Παράταση προθεσμίας"

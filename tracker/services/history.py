@@ -45,6 +45,8 @@ LABELS: dict[str, T] = {
     "partner.successor": {"el": "Καταχώριση διαδόχου αρχής", "en": "Successor recorded"},
 }
 
+#: A "deadline.extend" row whose new date is earlier than the old is no extension.
+MOVED_EARLIER: T = {"el": "Μετακίνηση προθεσμίας νωρίτερα", "en": "Deadline moved earlier"}
 AUTO: T = {"el": "αυτόματα", "en": "automatically"}
 ROUND: T = {"el": "γύρος", "en": "round"}
 YES_NO: dict[bool, T] = {True: {"el": "ναι", "en": "yes"}, False: {"el": "όχι", "en": "no"}}
@@ -157,6 +159,11 @@ def describe(
 ) -> Line:
     """The row as a labelled line with details, in ``lang``."""
     label = pick(LABELS[row.action], lang) if row.action in LABELS else row.action
+    if row.action == "deadline.extend":
+        data = row.data or {}
+        old, new = _parse(data.get("old")), _parse(data.get("new"))
+        if old is not None and new is not None and new < old:
+            label = pick(MOVED_EARLIER, lang)
     return Line(
         when=row.created_dt,
         actor=row.actor.name if row.actor else "—",

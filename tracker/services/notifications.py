@@ -200,10 +200,13 @@ def _concerned(deadline: Deadline) -> list[User]:
 
 
 def deadline_moved(process: Process, deadline: Deadline, old_due: datetime, actor: User) -> None:
-    """Everyone concerned gets the new date and the updated calendar entry (same UID)."""
+    """Everyone concerned gets the new date and the updated calendar entry (same UID).
+
+    The person who moved it too, when they keep the deadline in their calendar
+    (the owner, a pending approver): without the higher SEQUENCE their calendar
+    would keep the old date.
+    """
     for user in _concerned(deadline):
-        if user.id == actor.id:
-            continue
         lang = lang_of(user)
         _send(
             user,
