@@ -1,24 +1,32 @@
 """A fuzz pass over every form and every query parameter, as every role.
 
-The forms are not listed by hand: each role's browser crawls the site from the
-dashboard (same-site links only) and collects every ``<form>`` it is shown,
-with its fields and their types. A test checks that every state-changing web
-route was reached this way (or is in the short, reasoned exclusion list).
+The forms are not listed by hand: each role's browser crawls the site from a
+list of start pages (same-site links only) and collects every ``<form>`` it is
+shown, with its fields, their types and the values the page put in them. A
+test checks that every state-changing web route was reached this way (or is in
+the short, reasoned exclusion list).
 
 Hypothesis then posts generated values to each form — text with control
-characters, very long strings, Greek and mixed scripts, HTML and template
-payloads, huge and malformed numbers, impossible dates, wrong types, missing
-and repeated fields, random files — and sends generated query strings to the
-pages that read them and to the API's list endpoints. For every case:
+characters, Greek and mixed scripts, very long strings, marked HTML and
+template payloads, huge and malformed numbers, wrong types (a file where text
+goes, a list, JSON…), or what a browser would send — with fields missing,
+repeated or extra, and sends generated query strings to the pages that read
+them and to the API's list endpoints. For every case:
 
 - never a 5xx;
-- never a payload rendered as markup (no response contains one unescaped);
-- an error answer (4xx) leaves the database exactly as it was: every row of
-  every table, except the two tables that record refusals by design
-  (``audit_log``, ``login_attempt``).
+- never a payload rendered as markup: no fixed payload verbatim, no generated
+  marker in raw markup, no evaluated template expression, no ``javascript:``
+  link — in the answer, the page a success leads to, and (at the end) every
+  page crawled again;
+- a refusal (a 4xx, or the form shown again with its errors) leaves the
+  database exactly as it was: every row of every table, except the two tables
+  that record refusals by design (``audit_log``, ``login_attempt``); a GET
+  never changes it at all.
 
-Bounded (``EXAMPLES`` per form) and deterministic (``derandomize``) so a run
-takes a couple of minutes per database; the number of cases is reported.
+Bounded (``EXAMPLES`` per form) and deterministic (a fixed ``@seed`` per form
+and role, generate phase only, no example database) so a run takes about a
+minute per database and both databases run the same cases; the figures
+(cases, answers, values by kind) are reported.
 """
 
 from __future__ import annotations
