@@ -25,7 +25,7 @@ from flask import Flask
 from tests.conftest import PASSWORD, csrf_token
 from tracker import clock
 from tracker.extensions import db
-from tracker.logs import FORMAT, IndentingFormatter, single_line
+from tracker.logs import FORMAT, IndentingFormatter, install, single_line
 from tracker.models import AuditImmutable, AuditLog, OutboxMessage, User
 from tracker.services import audit, tokens, twofactor
 
@@ -239,6 +239,7 @@ def test_newlines_typed_by_a_user_never_start_a_log_line(
 def test_single_line_escapes_every_line_break() -> None:
     text = "a\nb\rc\x00d\x1be\u2028f\u2029g\x85h\ti"
     assert single_line(text) == "a\\nb\\rc\\x00d\\x1be\\u2028f\\u2029g\\x85h\\ti"
+    install()  # what every process does at start (create_app); this test may run alone
     record = logging.getLogger("tracker.test").makeRecord(
         "tracker.test", logging.INFO, __file__, 1, "user %s", ("x\ny",), None
     )
