@@ -24,7 +24,7 @@ from tests.conftest import PASSWORD, authority
 from tracker import clock, jobs
 from tracker.domain.builtin import TWINNING
 from tracker.domain.calendar import to_local
-from tracker.domain.text import REASONS
+from tracker.domain.text import REASONS, day_text, pick
 from tracker.extensions import db
 from tracker.models import Deadline, Process, Step, User
 
@@ -263,7 +263,10 @@ def test_a_twinning_from_idea_to_active(people, team, lang):
     closes = to_local(appeal_closes(walk.pid))
     expect(page.page.locator(".appeal")).to_have_class(re.compile(r"\bopen\b"))
     checklist = squash(page.text(".checklist"))
-    assert f"{reason_start('appeal_window_open', lang)} {closes:%d/%m/%Y}" in checklist
+    assert (
+        f"{reason_start('appeal_window_open', lang)} {pick(day_text(closes.date()), lang)}"
+        in checklist
+    )
 
     # Three weeks later the window has closed. Staff's session has long expired:
     # the file page sends them to log in (in the language they were reading), then

@@ -347,7 +347,7 @@ def test_the_appeal_reason_gives_the_local_closing_time() -> None:
         appeal_from=NOW - timedelta(days=2),
     )
     (reason,) = engine.check(TWINNING, f, "ready", STAFF)
-    assert reason.text("el") == "Η προθεσμία προσφυγής είναι ανοιχτή έως 10/12/2026 23:59."
+    assert reason.text("el") == "Η προθεσμία προσφυγής είναι ανοιχτή έως 10 Δεκ 2026, 23:59."
 
 
 def test_a_new_cycle_ignores_earlier_votes_and_events() -> None:

@@ -110,4 +110,19 @@ def test_closed_window_date_is_in_athens_time() -> None:
     assert [r.code for r in reasons] == []  # the window closed before NOW
     later = engine.Facts(**{**facts.__dict__, "now": datetime(2026, 7, 1, 12, 0, tzinfo=UTC)})
     (reason,) = engine.check(builtin("twinning"), later, "ready", {"staff"}, None)
-    assert reason.text("en") == "The appeal window is open until 01/07/2026 23:59."
+    assert reason.text("en") == "The appeal window is open until 1 Jul 2026, 23:59."
+    assert reason.text("el") == "Η προθεσμία προσφυγής είναι ανοιχτή έως 1 Ιουλ 2026, 23:59."
+
+
+def test_dates_in_reasons_read_like_the_pages_in_each_language() -> None:
+    """The domain has no Babel; its dates must still match the pages' "d MMM y" exactly."""
+    from datetime import date
+
+    from babel.dates import format_date
+
+    from tracker.domain.text import day_text
+
+    for month in range(1, 13):
+        day = date(2026, month, 7)
+        text = day_text(day)
+        assert text == {lang: format_date(day, "d MMM y", locale=lang) for lang in ("el", "en")}

@@ -20,6 +20,7 @@ from tests.views.screens import (
 )
 from tracker import clock
 from tracker.domain.calendar import to_local
+from tracker.domain.text import day_text, pick
 from tracker.extensions import db
 from tracker.models import CouncilDecision, Deadline, DeadlineExtension, ExternalEvent
 
@@ -68,8 +69,8 @@ def test_scenario_2_vote_recorded_and_appeal_window_shown(app, team, at_council)
     page = strip_tags(staff.text(f"/processes/{at_council.id}"))
     assert "214/2026" in page and "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ" in page
     assert "παρόντες 27 από 41· 24 υπέρ, 1 κατά, 2 λευκά" in page
-    assert "ανοιχτή έως" in page
-    assert closes.strftime("%d/%m/%Y") in page  # signing blocked, and until which date
+    # Signing blocked, and until which date, written as the rest of the page writes dates.
+    assert f"ανοιχτή έως {pick(day_text(closes.date()), 'el')}, {closes:%H:%M}" in page
 
 
 def test_appeal_window_is_called_the_same_everywhere(app, team, at_council):
@@ -100,7 +101,7 @@ def test_english_dates_have_one_shape(app, team, at_council):
         ({"present": "20", "votes_for": "17"}, "present", "Δεν υπάρχει απαρτία"),
         ({"against": "-1"}, "against", "δεν μπορεί να είναι αρνητικός"),
         ({"ada": "abc def"}, "ada", "Ο ΑΔΑ πρέπει"),
-        ({"posted_on": "2026-11-01"}, "posted_on", "πρέπει να είναι μετά από 18/11/2026"),
+        ({"posted_on": "2026-11-01"}, "posted_on", "πρέπει να είναι μετά από 18 Νοε 2026"),
         ({"members": "x"}, "members", ""),
         ({"decision_number": ""}, "decision_number", ""),
         ({"purpose": "travel"}, "phase", "υποχρεωτικό"),
@@ -339,7 +340,7 @@ def test_ada_and_posting_date_added_later_start_the_appeal_window(app, team, at_
     text = bad.get_data(as_text=True)
     assert re.search(r'id="ada-err">\s*<li>Ο ΑΔΑ πρέπει', text)
     assert re.search(
-        r'id="posted_on-err">\s*<li>Η ημερομηνία πρέπει να είναι μετά από 18/11/2026', text
+        r'id="posted_on-err">\s*<li>Η ημερομηνία πρέπει να είναι μετά από 18 Νοε 2026', text
     )
     assert 'value="6ξαζ 46"' in text  # what was typed comes back
     empty = staff.submit(form, {"ada": "", "posted_on": ""})
@@ -385,7 +386,7 @@ def test_posting_fills_gaps_and_never_overwrites(app, team, at_council):
     staff.language("en")
     late = staff.post(form, {"version": fresh(at_council.id).version, "posted_on": "2026-11-21"})
     assert late.status_code == 422
-    assert "Already recorded (20/11/2026); it is not changed here." in late.get_data(as_text=True)
+    assert "Already recorded (20 Nov 2026); it is not changed here." in late.get_data(as_text=True)
 
 
 def test_only_those_who_record_decisions_add_the_posting(app, team, at_council):

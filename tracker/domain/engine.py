@@ -23,6 +23,7 @@ from .text import (
     PHASES,
     Reason,
     Text,
+    moment_text,
 )
 
 
@@ -172,7 +173,7 @@ def _appeal_window_closed(
     if facts.appeal_until is None:
         return [Reason("appeal_window_missing")]
     if facts.now < facts.appeal_until:
-        until = to_local(facts.appeal_until).strftime("%d/%m/%Y %H:%M")
+        until = moment_text(to_local(facts.appeal_until))
         return [Reason("appeal_window_open", {"until": until})]
     return []
 

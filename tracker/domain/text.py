@@ -7,6 +7,7 @@ and English; so every reason is a code plus parameters with both texts here.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, Mapping
 
 LANGUAGES = ("el", "en")
@@ -16,6 +17,27 @@ Text = Mapping[str, str]
 def pick(text: Text, lang: str) -> str:
     """Return ``text`` in ``lang``, falling back to Greek, then English."""
     return text.get(lang) or text.get("el") or text.get("en") or ""
+
+
+#: Abbreviated months as the pages write them (Babel's "MMM" for el and en).
+MONTHS: dict[str, tuple[str, ...]] = {
+    "el": ("Ιαν", "Φεβ", "Μαρ", "Απρ", "Μαΐ", "Ιουν", "Ιουλ", "Αυγ", "Σεπ", "Οκτ", "Νοε", "Δεκ"),
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+}
+
+
+def day_text(value: date) -> Text:
+    """A day as the pages write it, in both languages: "7 Δεκ 2026" / "7 Dec 2026".
+
+    For reasons' parameters: the domain has no Babel, and a reason is worded
+    only when it is shown, in the reader's language.
+    """
+    return {lang: f"{value.day} {MONTHS[lang][value.month - 1]} {value.year}" for lang in MONTHS}
+
+
+def moment_text(local: datetime) -> Text:
+    """A local (Athens) moment as the pages write it: "7 Δεκ 2026, 23:59"."""
+    return {lang: f"{text}, {local:%H:%M}" for lang, text in day_text(local.date()).items()}
 
 
 REASONS: dict[str, dict[str, str]] = {

@@ -19,7 +19,7 @@ from ..domain.calendar import (
     to_local,
 )
 from ..domain.ladders import DEFAULT_LADDER, Ladder, fire_times, repeat_times
-from ..domain.text import Reason
+from ..domain.text import Reason, day_text
 from ..extensions import db
 from ..models import Deadline, DeadlineExtension, Process, Reminder, Step, User
 from . import audit
@@ -208,7 +208,7 @@ def extend(
     except StatutoryShortening:
         raise Invalid(fields={"new_due": [Reason("statutory_shortening")]}) from None
     except ValueError:
-        start = to_local(deadline.start_dt).strftime("%d/%m/%Y")
+        start = day_text(to_local(deadline.start_dt).date())
         raise Invalid(fields={"new_due": [Reason("date_order", {"after": start})]}) from None
     old = deadline.due_dt
     db.session.add(

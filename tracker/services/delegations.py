@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from .. import clock
 from ..domain.calendar import to_local
-from ..domain.text import Reason
+from ..domain.text import Reason, day_text
 from ..extensions import db
 from ..models import Delegation, User
 from . import audit
@@ -68,7 +68,7 @@ def create(user: User, substitute: User | None, start: date, end: date, actor: U
     elif substitute.id == user.id:
         errors["substitute"] = [Reason("delegation_self")]
     if end < start:
-        errors["end_date"] = [Reason("date_order", {"after": start.strftime("%d/%m/%Y")})]
+        errors["end_date"] = [Reason("date_order", {"after": day_text(start)})]
     elif end < today():
         errors["end_date"] = [Reason("delegation_past")]
     if not errors:
@@ -78,8 +78,8 @@ def create(user: User, substitute: User | None, start: date, end: date, actor: U
                 Reason(
                     "delegation_overlap",
                     {
-                        "start": clash.start_date.strftime("%d/%m/%Y"),
-                        "end": clash.end_date.strftime("%d/%m/%Y"),
+                        "start": day_text(clash.start_date),
+                        "end": day_text(clash.end_date),
                     },
                 )
             ]

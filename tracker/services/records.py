@@ -12,7 +12,7 @@ from ..domain import engine
 from ..domain.calendar import DeadlineSpec
 from ..domain.council import CouncilRule, VoteCount, assess_vote, normalise_ada, valid_ada
 from ..domain.ladders import Ladder
-from ..domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, Reason
+from ..domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, Reason, day_text
 from ..extensions import db
 from ..models import CouncilDecision, Deadline, ExternalEvent, Process, User
 from . import audit, deadlines, processes
@@ -81,7 +81,7 @@ def _text_errors(data: CouncilInput) -> dict[str, list[Reason]]:
         errors["phase"] = [Reason("required")]
     if data.posted_on and data.posted_on < data.session_date:
         errors["posted_on"] = [
-            Reason("date_order", {"after": data.session_date.strftime("%d/%m/%Y")})
+            Reason("date_order", {"after": day_text(data.session_date)})
         ]
     if len(data.notes) > 4000:
         errors["notes"] = [Reason("too_long", {"max": 4000})]
@@ -184,10 +184,10 @@ def _posting_errors(
     elif ada and not valid_ada(ada):
         errors["ada"] = [Reason("ada_invalid")]
     if posted_on is not None and decision.posted_on is not None:
-        value = decision.posted_on.strftime("%d/%m/%Y")
+        value = day_text(decision.posted_on)
         errors["posted_on"] = [Reason("posting_recorded", {"value": value})]
     elif posted_on is not None and posted_on < decision.session_date:
-        after = decision.session_date.strftime("%d/%m/%Y")
+        after = day_text(decision.session_date)
         errors["posted_on"] = [Reason("date_order", {"after": after})]
     return errors
 
