@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import calendar as cal
 from collections import defaultdict
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Mapping, NamedTuple, cast
 
@@ -129,7 +130,7 @@ class DashboardRow:
     waiting_on_me: int = 0
     urgency: str = "none"
     since: datetime | None = None
-    who: list[str] = field(default_factory=list)
+    who: tuple[str, ...] = ()
 
 
 @dataclass
@@ -160,8 +161,14 @@ class _Ask(NamedTuple):
     name: str
 
 
+def _columns(stmt: sa.Select[Any]) -> sa.CursorResult[Any]:
+    """Run a select of plain columns on the session's connection, without the ORM's
+    result machinery (a thousand rows of columns need none of it)."""
+    return db.session.connection().execute(stmt)
+
+
 def _current_asks() -> list[_Ask]:
-    rows = db.session.execute(
+    rows = _columns(
         sa.select(
             ApprovalRequest.process_id,
             ApprovalRequest.state,
@@ -300,7 +307,7 @@ def who_acts(
 
 def _files() -> list[FileRef]:
     """Every file with its partner and owner's name, as plain columns (2 queries)."""
-    rows = db.session.execute(
+    rows = _columns(
         sa.select(
             Process.id,
             Process.kind,
@@ -318,7 +325,7 @@ def _files() -> list[FileRef]:
     ).all()
     # The workflow versions (large JSON) are loaded once each; their definitions are cached.
     wanted = {r[3] for r in rows}
-    versions = (
+    versions: Iterable[WorkflowVersion] = (
         db.session.scalars(sa.select(WorkflowVersion).where(WorkflowVersion.id.in_(wanted)))
         if wanted
         else []
@@ -334,6 +341,29 @@ def _files() -> list[FileRef]:
     return files
 
 
+def _waiting_on(
+    p: FileRef,
+    states: list[str],
+    asks: list[list[_Ask] | None],
+    me: int,
+    lang: str,
+    memos: tuple[dict[Any, Any], dict[Any, Any]],
+) -> tuple[tuple[str, ...], int]:
+    """Who a file waits on (names, each once) and how many of its votes are ``me``'s."""
+    defn, partner = p.definition, p.partner.name(lang)
+    policy_memo, outside = memos
+    who: list[str] = []
+    mine = 0
+    for state, here in zip(states, asks, strict=True):
+        waiting = waiting_approvers(defn, state, here, policy_memo) if here else []
+        names = [a.name for a in waiting]
+        who += _who(defn, state, names, partner, p.owner_name, lang, outside)
+        mine += sum(a.approver_id == me for a in waiting)
+    if not who and states and not p.is_closed and p.owner_name is not None:
+        who = [p.owner_name]  # branches all waiting on each other: the owner is to look
+    return tuple(dict.fromkeys(who)), mine
+
+
 def dashboard(user: User, filters: Filters, lang: str) -> Dashboard:
     """Every file with its states, progress, next deadline and who must act (5 queries).
 
@@ -344,45 +374,49 @@ def dashboard(user: User, filters: Filters, lang: str) -> Dashboard:
     now = clock.utcnow()
     files = _files()
     steps: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
-    for pid, state, entered in db.session.execute(
+    for pid, state, entered in _columns(
         sa.select(Step.process_id, Step.state, Step.entered_dt)
         .where(Step.status == "open")
         .order_by(Step.id)
-    ):
+    ).all():
         steps[pid].append((state, entered))
     deadlines: dict[int, tuple[datetime, str]] = {}
-    for pid, due_dt, state, kind in db.session.execute(
+    for pid, due_dt, state, kind in _columns(
         sa.select(Deadline.process_id, Deadline.due_dt, Deadline.state, Deadline.kind)
         .where(Deadline.status == "open")
         .order_by(Deadline.due_dt)
-    ):
+    ).all():
         deadlines.setdefault(pid, (due_dt, state or kind))
     asks: dict[tuple[int, str], list[_Ask]] = defaultdict(list)
     for ask in _current_asks():
         asks[(ask.process_id, ask.state)].append(ask)
 
     me = user.id  # once: ``user`` may be Flask-Login's proxy, costly to read a thousand times
-    outside: dict[tuple[int, str], _Outside] = {}
-    policy_memo: dict[tuple[Any, ...], set[int] | None] = {}
+    memos: tuple[dict[Any, Any], dict[Any, Any]] = ({}, {})
+    situations: dict[tuple[Any, ...], tuple[tuple[str, ...], int]] = {}
     progress: dict[tuple[int, frozenset[str]], float] = {}
     rows: list[DashboardRow] = []
     for p in files:
         defn = p.definition
         open_steps = steps.get(p.id, [])
-        states = [state for state, _entered in open_steps]
-        active = frozenset(states)
+        current = [state for state, _entered in open_steps]
+        active = frozenset(current)
         due = deadlines.get(p.id)
-        partner = p.partner.name(lang)
-        who: list[str] = []
-        mine = 0
-        for state in states:
-            here = asks.get((p.id, state))
-            waiting = waiting_approvers(defn, state, here, policy_memo) if here else []
-            names = [a.name for a in waiting]
-            who += _who(defn, state, names, partner, p.owner_name, lang, outside)
-            mine += sum(a.approver_id == me for a in waiting)
-        if not who and active and not p.is_closed and p.owner_name is not None:
-            who = [p.owner_name]  # branches all waiting on each other: the owner is to look
+        # Files in the same situation (workflow, states, votes, partner, owner) wait on
+        # the same people: worked out once for all of them.
+        here = [asks.get((p.id, state)) for state in current]
+        situation = (
+            p.workflow_id,
+            p.is_closed,
+            p.partner.id,
+            p.owner_name,
+            *current,
+            *(tuple(a[1:] for a in found) if found else None for found in here),
+        )
+        known = situations.get(situation)
+        if known is None:
+            known = situations[situation] = _waiting_on(p, current, here, me, lang, memos)
+        who, mine = known
         share = progress.get((p.workflow_id, active))
         if share is None:
             share = progress[(p.workflow_id, active)] = (
@@ -391,14 +425,14 @@ def dashboard(user: User, filters: Filters, lang: str) -> Dashboard:
         rows.append(
             DashboardRow(
                 process=p,
-                states=states,
+                states=current,
                 progress=share,
                 next_due=due[0] if due else None,
                 due_state=due[1] if due else None,
                 waiting_on_me=mine,
                 urgency=urgency(due[0] if due else None, now),
                 since=min((entered for _state, entered in open_steps), default=None),
-                who=list(dict.fromkeys(who)),
+                who=who,
             )
         )
     never = datetime.max.replace(tzinfo=now.tzinfo)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -83,36 +83,49 @@ def hole(name: str) -> str:
 
 
 class Stamp:
-    """Markup rendered once with named holes, then filled in for each row by joining strings.
+    """A macro's markup rendered once with named holes, filled in per row by ``Markup %``.
 
     A macro call costs more than everything else a row needs: the dashboard
-    renders each macro once per distinct shape (urgency, progress, which optional
-    parts a row has) and fills in what differs from file to file.
+    renders the deadline chip once per urgency and fills in each row's date and
+    "in 3 days". ``Markup``'s own ``%`` escapes whatever is filled in.
     """
 
-    def __init__(self, html: Markup) -> None:
+    def __init__(self, html: Markup, names: tuple[str, ...]) -> None:
         assert isinstance(html, Markup), "a macro's output"
-        pieces = str(html).split(HOLE)
-        self.texts, self.names = pieces[0::2], pieces[1::2]
+        fmt = html.replace("%", "%%")
+        for name in names:
+            fmt = fmt.replace(hole(name), f"%({name})s")
+        self.fmt = fmt
 
-    def __call__(self, escaped: Mapping[str, str]) -> Markup:
-        """``escaped``: each hole's markup, already escaped (or a macro's output)."""
-        out = [self.texts[0]]
-        for name, text in zip(self.names, self.texts[1:], strict=True):
-            out += (escaped[name], text)
-        return Markup("".join(out))  # noqa: S704 - the macro's markup and escaped values only
+    def __call__(self, **values: str) -> Markup:
+        return self.fmt % values
+
+
+@dataclass(slots=True)
+class Line:
+    """One dashboard row: its class, its partner's texts and its other cells' markup."""
+
+    css: str
+    flag: Markup
+    href: str
+    partner: Markup
+    mine: bool
+    kind: Markup
+    stands: Markup
+    progress: Markup
+    deadline: Markup
+    who: Markup
 
 
 class Lines:
-    """The dashboard's rows as markup, for one page.
+    """The dashboard's rows, ready to print, for one page.
 
     Each translation, date format and macro is worked out once per distinct value
-    (country, partner, workflow and states, urgency, progress, minute, shape of
-    the row) and reused: ~30,000 template calls for 1,000 rows became a few
-    dozen (docs/performance.md, figure 1). The markup itself stays in the
-    templates (``dashboard/_row.html``, ``_macros/workflow.html``). The lookups
-    are written out, without closures or key tuples where a plain key does:
-    fewer objects per row is less garbage collection on a large page.
+    (country, partner, workflow and states, urgency, progress, minute) and reused:
+    ~30,000 template calls for 1,000 rows became a few dozen, and the row loop in
+    ``dashboard/index.html`` only prints (docs/performance.md, figure 1). The
+    lookups are written out, without closures or key tuples where a plain key
+    does: fewer objects per row is less garbage collection on a large page.
     """
 
     def __init__(self, lang: str, now: datetime) -> None:
@@ -121,117 +134,104 @@ class Lines:
             name: get_template_attribute("_macros/workflow.html", name)
             for name in ("flag", "state_badge", "progress_bar", "due_chip", "due_chip_text")
         }
-        self.row = get_template_attribute("dashboard/_row.html", "row")
-        self.href = str(escape(url_for("processes.detail", process_id=1).removesuffix("1")))
+        self.href = url_for("processes.detail", process_id=1).removesuffix("1")
+        self.cell: dict[str, Any] = {
+            name: get_template_attribute("dashboard/_cells.html", name)
+            for name in ("kind", "stands", "progress", "deadline", "who")
+        }
         self.progress_of = escape(_("Progress of %(partner)s"))
-        self.since_fmt = escape(_("since %(when)s"))
-        self.no_due = str(self.macro["due_chip"](None, "none"))
-        self.stamps: dict[int, Stamp] = {}  # per shape of row
-        self.chips: dict[str, Stamp] = {}  # per urgency
-        self.partners: dict[int, tuple[str, str]] = {}  # flag and name per partner
-        self.kinds: dict[int, str] = {}  # per workflow version
-        self.badges: dict[tuple[Any, ...], str] = {}  # per workflow version and states
-        self.bars: dict[tuple[float, int], str] = {}  # per progress and partner
-        self.people: dict[str, str] = {}  # per "who must act"
+        self.chips: dict[tuple[str, str | None], Stamp] = {}  # per urgency and step
+        self.partners: dict[int, tuple[Markup, Markup]] = {}  # flag and name per partner
+        self.kinds: dict[int, Markup] = {}  # per workflow version
+        self.stands: dict[tuple[Any, ...], Markup] = {}  # per workflow version, states, since
+        self.bars: dict[tuple[float, int], Markup] = {}  # per progress and partner
+        self.people: dict[str, Markup] = {}  # per "who must act"
         self.hints: dict[tuple[int, str], str] = {}  # per workflow version and state
         self.days: dict[datetime, str] = {}  # "since …" per minute
-        self.minutes: dict[datetime, str] = {}  # deadline per minute
-        self.relative: dict[int, str] = {}  # "in 3 days" per second
+        self.minutes: dict[datetime, Markup] = {}  # deadline per minute
+        self.relative: dict[int, Markup] = {}  # "in 3 days" per second
 
-    def line(self, row: queries.DashboardRow) -> Markup:
+    def line(self, row: queries.DashboardRow) -> Line:
         p = row.process
         defn, wid, partner = p.definition, p.workflow_id, p.partner
-        since = row.since if row.since and not p.is_closed else None
-        hint = row.due_state if row.due_state and row.due_state in defn.states else None
-        shape = (4 if row.waiting_on_me else 0) | (2 if since else 0) | (1 if hint else 0)
-        stamp = self.stamps.get(shape) or self._stamp(shape)
         flag, name = self.partners.get(partner.id) or self._partner(partner)
         kind = self.kinds.get(wid)
         if kind is None:
-            kind = self.kinds[wid] = str(escape(pick(defn.title, self.lang)))
-        badges = self.badges.get((wid, *row.states))
-        if badges is None:
-            badge = self.macro["state_badge"]
-            badges = self.badges[(wid, *row.states)] = "".join(
-                f"{badge(defn, s)} " for s in row.states
+            kind = self.kinds[wid] = self.cell["kind"](pick(defn.title, self.lang))
+        day = ""
+        if row.since and not p.is_closed:
+            minute = row.since.replace(second=0, microsecond=0)
+            day = self.days.get(minute) or self.days.setdefault(
+                minute, str(format_datetime(row.since, "d MMM y"))
             )
+        stands = self.stands.get((wid, day, *row.states))
+        if stands is None:
+            badge = self.macro["state_badge"]
+            badges = escape("").join(x for s in row.states for x in (badge(defn, s), " "))
+            stands = self.stands[(wid, day, *row.states)] = self.cell["stands"](badges, day)
         bar = self.bars.get((row.progress, partner.id))
         if bar is None:
             label = self.progress_of % {"partner": partner.name(self.lang)}
-            bar = self.bars[(row.progress, partner.id)] = str(
+            bar = self.bars[(row.progress, partner.id)] = self.cell["progress"](
                 self.macro["progress_bar"](row.progress, label)
             )
         joined = ", ".join(row.who)
         who = self.people.get(joined)
         if who is None:
-            who = self.people[joined] = str(escape(joined or "—"))
-        values = {
-            "css": f"urgency-{row.urgency} closed" if p.is_closed else f"urgency-{row.urgency}",
-            "href": f"{self.href}{p.id}",
-            "flag": flag,
-            "partner": name,
-            "kind": kind,
-            "badges": badges,
-            "progress": bar,
-            "due": self.due(row.next_due, row.urgency) if row.next_due else self.no_due,
-            "who": who,
-        }
-        if since:
-            minute = since.replace(second=0, microsecond=0)
-            text = self.days.get(minute)
-            if text is None:
-                when = format_datetime(since, "d MMM y")
-                text = self.days[minute] = str(self.since_fmt % {"when": when})
-            values["since"] = text
-        if hint:
-            text = self.hints.get((wid, hint))
-            if text is None:
-                title = pick(defn.states[hint].title, self.lang)
-                text = self.hints[(wid, hint)] = str(escape(title))
-            values["due_hint"] = text
-        return stamp(values)
-
-    def _stamp(self, shape: int) -> Stamp:
-        """The row macro with a hole per text, the optional parts on or off."""
-        names = ("css", "href", "flag", "partner", "kind", "badges", "progress", "due", "who")
-        holes: dict[str, Any] = {name: hole(name) for name in names}
-        holes.update(
-            mine=bool(shape & 4),
-            since=hole("since") if shape & 2 else "",
-            due_hint=hole("due_hint") if shape & 1 else "",
+            who = self.people[joined] = self.cell["who"](row.who)
+        hint = None
+        if row.due_state and row.due_state in defn.states:
+            hint = self.hints.get((wid, row.due_state))
+            if hint is None:
+                hint = self.hints[(wid, row.due_state)] = pick(
+                    defn.states[row.due_state].title, self.lang
+                )
+        return Line(
+            css=f"urgency-{row.urgency} closed" if p.is_closed else f"urgency-{row.urgency}",
+            flag=flag,
+            href=f"{self.href}{p.id}",
+            partner=name,
+            mine=bool(row.waiting_on_me),
+            kind=kind,
+            stands=stands,
+            progress=bar,
+            deadline=self.due(row.next_due, row.urgency, hint),
+            who=who,
         )
-        found = self.stamps[shape] = Stamp(self.row(holes))
-        return found
 
-    def _partner(self, partner: queries.PartnerRef) -> tuple[str, str]:
+    def _partner(self, partner: queries.PartnerRef) -> tuple[Markup, Markup]:
         found = self.partners[partner.id] = (
-            str(self.macro["flag"](partner.country)),
-            str(escape(partner.name(self.lang))),
+            self.macro["flag"](partner.country),
+            escape(partner.name(self.lang)),
         )
         return found
 
-    def due(self, due: datetime, urgency: str) -> str:
-        """The deadline chip: day and time in the page's zone, and how far off, in its language.
+    def due(self, due: datetime | None, urgency: str, hint: str | None) -> Markup:
+        """The deadline cell: day and time in the page's zone, how far off, and its step.
 
         Athens is a whole number of hours from UTC, so the minute in UTC decides the
         minute shown; Babel counts whole seconds, so they decide the "in 3 days".
         """
+        chip = self.chips.get((urgency if due else "", hint))
+        if chip is None:
+            names = ("iso", "when", "rel") if due else ()
+            inner = self.macro["due_chip_text"](urgency, *map(hole, names)) if due else None
+            html = self.cell["deadline"](inner or self.macro["due_chip"](None, "none"), hint)
+            chip = self.chips[(urgency if due else "", hint)] = Stamp(html, names)
+        if due is None:
+            return chip()
         minute = due.replace(second=0, microsecond=0)
         shown = self.minutes.get(minute)
         if shown is None:
-            shown = self.minutes[minute] = str(escape(format_datetime(due, "d MMM y, HH:mm")))
+            shown = self.minutes[minute] = escape(format_datetime(due, "d MMM y, HH:mm"))
         delta = due - self.now
         seconds = delta.days * 86400 + delta.seconds
         rel = self.relative.get(seconds)
         if rel is None:
-            rel = self.relative[seconds] = str(
-                escape(format_timedelta(delta, add_direction=True, threshold=1.1))
+            rel = self.relative[seconds] = escape(
+                format_timedelta(delta, add_direction=True, threshold=1.1)
             )
-        chip = self.chips.get(urgency)
-        if chip is None:
-            holes = (hole("iso"), hole("when"), hole("rel"))
-            chip = self.chips[urgency] = Stamp(self.macro["due_chip_text"](urgency, *holes))
-        return str(chip({"iso": due.isoformat(), "when": shown, "rel": rel}))
+        return chip(iso=due.isoformat(), when=shown, rel=rel)
 
 
 @bp.route("/")
