@@ -52,8 +52,25 @@ def test_councillors_get_a_link_straight_to_their_decision_with_the_deadline(
     assert "23:59" in greek.text() and "Μαρτίου 2027" in greek.text()  # Athens time
     assert english.subject == "Approval: Drafting the protocol — Umeå Municipality"
     assert "log in" in english.text() and "March 2027" in english.text()
+    # The file's default title in the reader's language, never Greek inside English.
+    assert "in “Twinning — Umeå Municipality”" in english.text()
+    assert "«Αδελφοποίηση — Ουμεό»" in greek.text()
+    assert not any("\u0370" <= ch <= "\u03ff" for ch in english.text())
     event = Calendar.from_ical(greek.attachment()).walk("VEVENT")[0]
     assert str(event["UID"]) == deadline.uid
+
+
+def test_a_title_typed_by_staff_stays_as_typed_in_every_language(app, team, make_user):
+    from tests.conftest import authority
+    from tracker.services import mailtext, processes
+
+    process = processes.create_process(
+        "twinning", authority("umea"), team["staff"], title="Ουμεό — πολιτισμός"
+    )
+    default = processes.create_process("twinning", authority("vilnius"), team["staff"])
+    assert mailtext.title_of(process, "en") == "Ουμεό — πολιτισμός"
+    assert mailtext.title_of(default, "el") == default.title
+    assert mailtext.title_of(default, "en") == f"Twinning — {default.partner.name('en')}"
 
 
 def test_the_drafter_learns_why_it_came_back(app, team, make_process, smtp):

@@ -14,7 +14,7 @@ from icalendar import Calendar, Component, Event
 
 from ..domain.calendar import to_local
 from ..models import Deadline, ExternalEvent, Process
-from .mailtext import deadline_title, speaking, when
+from .mailtext import deadline_title, speaking, title_of, when
 from .urls import external_url
 
 PRODID = "-//Municipality of Amarousion//Twinning Tracker//EL"
@@ -55,7 +55,7 @@ def deadline_event(deadline: Deadline, lang: str, now: datetime) -> Event:
     event.add("dtstamp", now)
     _all_day(event, to_local(deadline.due_dt).date())
     event.add("summary", summary)
-    event.add("description", f"{process.title}\n{description}\n{link}")
+    event.add("description", f"{title_of(process, lang)}\n{description}\n{link}")
     event.add("url", link)
     event.add("status", "CANCELLED" if deadline.status == "cancelled" else "CONFIRMED")
     event.add("transp", "TRANSPARENT")
@@ -80,7 +80,7 @@ def signing_event(signing: ExternalEvent, process: Process, lang: str, now: date
     phase = phases.get(signing.outcome, phases["joint"])
     event.add("summary", f"{phase} — {process.partner.name(lang)}")
     event.add("location", home if place == "home" else process.partner.name(lang))
-    event.add("description", process.title)
+    event.add("description", title_of(process, lang))
     event.add("url", external_url("processes.detail", process_id=process.id))
     event.add("transp", "TRANSPARENT")
     return event

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Mapping
 
 from babel.dates import format_date, format_datetime
 from flask import current_app
@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from ..domain.calendar import HOME_TZ, to_local
 from ..domain.text import pick
-from ..models import Deadline, User
+from ..models import Deadline, Process, User
 from .outbox import single_line
 
 LANGS = ("el", "en")
@@ -50,6 +50,21 @@ def day(value: date | datetime, lang: str) -> str:
     return format_date(value, "d MMMM y", locale=lang)
 
 
+def title_of(process: Process, lang: str) -> str:
+    """The file's title in ``lang``: the default one ("Αδελφοποίηση — Ουμεό") is made again
+    from the workflow's title and the partner's name in that language; a title typed
+    by staff stays as typed."""
+    defn, partner = process.definition, process.partner
+    if process.title == default_title(defn.title, partner.name_el):
+        return default_title(defn.title, partner.name(lang), lang)
+    return process.title
+
+
+def default_title(kind: Mapping[str, str], partner: str, lang: str = "el") -> str:
+    """What ``create_process`` calls a file nobody gave a title: kind — partner."""
+    return f"{pick(kind, lang)} — {partner}"
+
+
 def deadline_title(deadline: Deadline, lang: str) -> str:
     """What a deadline is about: the step's title, or the kind of statutory timer."""
     process = deadline.process
@@ -76,7 +91,12 @@ class Rendered:
 def render(template: str, lang: str, /, **context: Any) -> Rendered:
     """Subject, plain text and HTML of ``templates/email/<template>`` in ``lang``."""
     env = current_app.jinja_env
-    values = {"lang": lang, "when": lambda m: when(m, lang), "day": lambda d: day(d, lang)}
+    values = {
+        "lang": lang,
+        "when": lambda m: when(m, lang),
+        "day": lambda d: day(d, lang),
+        "title_of": lambda p: title_of(p, lang),
+    }
     values.update(context)
     with speaking(lang):
         text_tpl = env.get_template(f"email/{template}.txt")

@@ -32,6 +32,7 @@ from ..models import (
 from . import audit, deadlines, workflows
 from .errors import Invalid, NotFound, Refused
 from .locking import RELATED, lock_process
+from .mailtext import default_title
 from .permissions import require
 
 log = logging.getLogger("tracker.workflow")
@@ -308,7 +309,7 @@ def create_process(
     defn = wf.definition
     process = Process(
         kind=kind,
-        title=title.strip() or f"{defn.title['el']} — {partner.name_el}",
+        title=title.strip() or default_title(defn.title, partner.name_el),
         partner=partner,
         workflow=wf,
         owner=owner or actor,
