@@ -65,6 +65,20 @@ class Item:
     dormant: bool
     link: str
     expires_on: date | None = None
+    states: tuple[str, ...] = ()
+
+    @property
+    def in_force(self) -> bool:
+        return bool(set(self.states) & set(IN_FORCE))
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the review page shows: the term, the agreements in force, the dormant files."""
+
+    term_start: date | None
+    in_force: list[Item]
+    dormant: list[Item]
 
 
 def _last_activity() -> dict[int, datetime]:
@@ -76,24 +90,28 @@ def _last_activity() -> dict[int, datetime]:
     return {pid: last for pid, last in rows.tuples() if pid is not None}
 
 
-def _states(process: Process) -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(Step.state).where(Step.process_id == process.id, Step.status == "open")
-        )
+def _open_states() -> dict[int, list[str]]:
+    """Every open file's open states, in one query."""
+    found: dict[int, list[str]] = {}
+    rows = db.session.execute(
+        sa.select(Step.process_id, Step.state).where(Step.status == "open").order_by(Step.state)
     )
+    for process_id, state in rows.tuples():
+        found.setdefault(process_id, []).append(state)
+    return found
 
 
 def _items(now: datetime, lang: str) -> list[Item]:
     last = _last_activity()
+    open_states = _open_states()
     out = []
     for process in db.session.scalars(
         sa.select(Process).where(Process.is_closed.is_(False)).order_by(Process.id)
     ):
         months = int(process.definition.settings.get("dormant_months", 24))
         seen = last.get(process.id, process.created_dt)
-        states = _states(process)
-        title = ", ".join(pick(process.definition.states[s].title, lang) for s in sorted(states))
+        states = tuple(open_states.get(process.id, ()))
+        title = ", ".join(pick(process.definition.states[s].title, lang) for s in states)
         out.append(
             Item(
                 process,
@@ -102,9 +120,24 @@ def _items(now: datetime, lang: str) -> list[Item]:
                 seen <= now - relativedelta(months=months),
                 external_url("processes.detail", process_id=process.id),
                 process.expires_on,
+                states,
             )
         )
     return out
+
+
+def overview(now: datetime, lang: str, settings: TermSettings) -> Overview:
+    """The agreements to review in this municipal term, and the files nothing happened on.
+
+    The same lists the term's prompt email carries, for the page it links to;
+    the longest-silent come first.
+    """
+    items = sorted(_items(now, lang), key=lambda i: (i.last_dt, i.process.id))
+    return Overview(
+        term_start=term_start(to_local(now).date(), settings),
+        in_force=[i for i in items if i.in_force],
+        dormant=[i for i in items if i.dormant],
+    )
 
 
 def _office(process: Process | None) -> list[User]:
@@ -141,7 +174,7 @@ def prompt(now: datetime, settings: TermSettings) -> int:
                 made += _send(user, key, "expiry", [item])
     start = term_start(today, settings)
     if start is not None and (today - start).days < settings.window_days:
-        in_force = [i for i in items if set(_states(i.process)) & set(IN_FORCE)]
+        in_force = [i for i in items if i.in_force]
         if in_force:
             people = {u.id: u for u in holders(("head", "staff"))}
             for user in people.values():

@@ -12,14 +12,14 @@ import io
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from .. import clock
 from ..domain.calendar import to_local
 from ..domain.text import pick
-from ..services import history, queries
+from ..services import history, queries, reviews
 from .access import requires
 from .edge import lang
 from .processes import load
@@ -66,6 +66,18 @@ def index() -> str:
 def status() -> str:
     return render_template(
         "reports/status.html", rows=queries.status_report(), generated=clock.utcnow()
+    )
+
+
+@bp.route("/review")
+@requires("report.export")
+def review() -> str:
+    """The term review: every agreement in force and every file nothing happened on."""
+    settings = reviews.TermSettings.from_config(current_app)
+    return render_template(
+        "reports/review.html",
+        overview=reviews.overview(clock.utcnow(), lang(), settings),
+        generated=clock.utcnow(),
     )
 
 
