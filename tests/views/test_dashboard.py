@@ -146,8 +146,8 @@ def test_vilnius_council_step_is_overdue_and_names_the_council(app, team, make_p
     assert "Δημοτικό Συμβούλιο" in strip_tags(row)  # who must act
 
 
-def test_rows_of_the_same_shape_keep_their_own_texts_escaped(app, team, make_process):
-    """Rows are filled in from markup rendered once per shape: each keeps its own file's texts."""
+def test_rows_sharing_cells_keep_their_own_texts_escaped(app, team, make_process):
+    """Cells and chips are rendered once per value and shared: each row keeps its own texts."""
     clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     umea = make_process("umea")
     vilnius = make_process("vilnius")
