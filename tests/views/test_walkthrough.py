@@ -25,6 +25,7 @@ from tests.views.screens import (
 )
 from tracker import clock
 from tracker.domain.calendar import to_local
+from tracker.domain.text import day_text, pick
 from tracker.extensions import db
 from tracker.models import Deadline
 
@@ -108,8 +109,8 @@ def test_idea_to_active_in_the_browser(app, team):
     # The final text is agreed; the page says signing waits for the appeal window, until when.
     response = staff.post(f"/processes/{pid}/flag", {"version": fresh(pid).version, "value": "1"})
     assert response.status_code == 302
-    closes = to_local(appeal_deadline(pid).due_dt).strftime("%d/%m/%Y")
-    assert closes in strip_tags(staff.text(f"/processes/{pid}"))
+    closes = pick(day_text(to_local(appeal_deadline(pid).due_dt).date()), "el")
+    assert f"ανοιχτή έως {closes}" in strip_tags(staff.text(f"/processes/{pid}"))
 
     # Weeks later (staff log in again): the ministry consents, then the partner's council.
     clock.shift(timedelta(days=20))
