@@ -45,6 +45,13 @@ def reason_text(reason: Reason) -> str:
     return reason.text(lang())
 
 
+def file_title(process: Any) -> str:
+    """The file's title in the page's language (a default title follows the language)."""
+    from .services.mailtext import title_of
+
+    return title_of(process, lang())
+
+
 def web_url(value: str | None) -> str:
     """A user-entered address for ``href``: http(s) only, else nothing (no ``javascript:``).
 
@@ -57,7 +64,12 @@ def web_url(value: str | None) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        localdt=localdt, localdate=localdate, pick=bilingual, reason=reason_text, web_url=web_url
+        localdt=localdt,
+        localdate=localdate,
+        pick=bilingual,
+        reason=reason_text,
+        web_url=web_url,
+        file_title=file_title,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -354,3 +354,18 @@ def test_appeal_window_reads_closed_as_soon_as_it_ends(app, team, make_process):
     assert '<p class="appeal closed">' in page
     assert "Η προθεσμία προσφυγής έληξε" in strip_tags(page)
     assert f'href="/deadlines/{window.id}/extend"' not in page, "an ended window is not extended"
+
+
+def test_a_default_title_follows_the_reader_and_a_typed_one_stays(app, team, make_process):
+    process = make_process("umea")
+    staff = Browser(app, "staff@example.org")
+    assert "<h1>Αδελφοποίηση — Ουμεό</h1>" in staff.text(f"/processes/{process.id}")
+    staff.language("en")
+    for path in (f"/processes/{process.id}", f"/reports/processes/{process.id}/history"):
+        page = staff.text(path)
+        assert "Twinning — Umeå" in page and "Ουμεό</h1>" not in page, path
+    rows = staff.get("/reports/status.csv").get_data(as_text=True)
+    assert "Twinning — Umeå" in rows
+    process.title = "Πρωτόκολλο φιλίας Αμαρουσίου–Ουμεό"
+    db.session.commit()
+    assert "<h1>Πρωτόκολλο φιλίας Αμαρουσίου–Ουμεό</h1>" in staff.text(f"/processes/{process.id}")

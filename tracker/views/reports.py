@@ -20,6 +20,7 @@ from .. import clock
 from ..domain.calendar import to_local
 from ..domain.text import pick
 from ..services import history, queries, reviews
+from ..services.mailtext import title_of
 from .access import requires
 from .edge import lang
 from .processes import load
@@ -106,7 +107,7 @@ def status_csv() -> Response:
         rows.append(
             [
                 p.id,
-                p.title,
+                title_of(p, language),
                 pick(defn.title, language),
                 p.partner.name(language),
                 p.partner.country,
