@@ -223,3 +223,29 @@ def test_dates_and_numbers_follow_the_language(app, team, make_process):
     english = strip_tags(staff.text(f"/processes/{process.id}"))
     assert "2 Mar 2026" in english
     assert "27 of 41 present; 24 for, 1 against, 2 abstaining" in english
+
+
+def test_status_report_is_alphabetical_in_the_readers_language(app, team, make_process):
+    """Memoranda no longer come before twinnings unannounced: one list, by partner, accents
+    and case ignored («Ά» sorts with «Α»), in the language of the page."""
+    from tracker.services.queries import sort_key
+
+    assert sorted(["Όλυμπος", "Ουμεό", "άργος", "Βόλος"], key=sort_key) == [
+        "άργος",
+        "Βόλος",
+        "Όλυμπος",
+        "Ουμεό",
+    ]
+    make_process("umea")
+    make_process("chaoyang", kind="memorandum")
+    make_process("vilnius")
+    head = Browser(app, "head@example.org")
+
+    def order(text: str, names: list[str]) -> list[str]:
+        return sorted(names, key=text.index)
+
+    greek = strip_tags(head.text("/reports/status"))
+    assert order(greek, ["Βίλνιους", "Ουμεό", "Τσαογιάνγκ"]) == ["Βίλνιους", "Ουμεό", "Τσαογιάνγκ"]
+    head.language("en")
+    english = strip_tags(head.text("/reports/status"))
+    assert order(english, ["Chaoyang", "Umeå", "Vilnius"]) == ["Chaoyang", "Umeå", "Vilnius"]

@@ -59,14 +59,14 @@ def _when(value: datetime | None) -> str:
 @bp.route("/")
 @requires("report.export")
 def index() -> str:
-    return render_template("reports/index.html", rows=queries.status_report())
+    return render_template("reports/index.html", rows=queries.status_report(lang()))
 
 
 @bp.route("/status")
 @requires("report.export")
 def status() -> str:
     return render_template(
-        "reports/status.html", rows=queries.status_report(), generated=clock.utcnow()
+        "reports/status.html", rows=queries.status_report(lang()), generated=clock.utcnow()
     )
 
 
@@ -102,7 +102,7 @@ def status_csv() -> Response:
         _("Last activity"),
     ]
     rows = []
-    for r in queries.status_report():
+    for r in queries.status_report(language):
         p, defn = r.process, r.process.definition
         rows.append(
             [
