@@ -294,3 +294,12 @@ def test_viewer_and_staff_cannot_name_substitutes(client, team):
         response = name_substitute(browser, team["head"], today(), today() + timedelta(days=1))
         assert response.status_code == 403
     assert count(Delegation) == 0
+
+
+def test_the_substitute_list_shows_each_colleagues_roles(client, team):
+    login(client, "deputy@example.org")
+    page = client.get("/account/").get_data(as_text=True)
+    head = team["head"]
+    assert f'<option value="{head.id}">{head.name} (Προϊστάμενος/η Γραφείου)</option>' in page
+    c1 = team["c1"]
+    assert f'<option value="{c1.id}">{c1.name} (Δημοτικός/ή σύμβουλος)</option>' in page

@@ -18,6 +18,8 @@ from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
+from ..domain.roles import ROLE_KEYS, ROLES
+from ..domain.text import pick
 from ..extensions import db
 from ..forms.account import (
     DelegationForm,
@@ -33,7 +35,7 @@ from ..services import accounts, delegations, twofactor
 from ..services.errors import Forbidden
 from ..services.permissions import can
 from .access import AUTHENTICATED, password_confirmed, requires
-from .edge import run, show_error
+from .edge import lang, run, show_error
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -43,7 +45,14 @@ def _me() -> User:
 
 
 def substitute_choices(user: User) -> list[SelectChoice]:
-    return options((u.id, u.name) for u in delegations.substitutes_for(user))
+    """Each colleague with their roles: two people of one name, or a councillor and the
+    deputy mayor, must not be confused when choosing who approves in one's place."""
+    language = lang()
+
+    def roles(u: User) -> str:
+        return ", ".join(pick(ROLES[r], language) for r in ROLE_KEYS if r in u.role_keys)
+
+    return options((u.id, f"{u.name} ({roles(u)})") for u in delegations.substitutes_for(user))
 
 
 def _page(profile: ProfileForm | None = None, leave: DelegationForm | None = None) -> str:
