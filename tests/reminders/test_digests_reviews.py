@@ -123,3 +123,6 @@ def test_a_new_municipal_term_prompts_a_review_of_every_agreement_in_force(app):
     for partner in ("Φαέντσα", "Νις", "Τσαογιάνγκ"):
         assert partner in prompt.text_body
     assert "Ουμεό" not in prompt.text_body  # still being drafted: not yet in force
+    # The prompt links to the page that keeps the same lists (Reports → review).
+    assert "Όλες μαζί σε μία σελίδα, με τους αδρανείς φακέλους:" in prompt.text_body
+    assert "/reports/review" in prompt.text_body and "/reports/review" in prompt.html_body

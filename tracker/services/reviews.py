@@ -182,7 +182,12 @@ def prompt(now: datetime, settings: TermSettings) -> int:
                 localised = _items(now, lang) if lang != "el" else items
                 chosen = [i for i in localised if i.process.id in {x.process.id for x in in_force}]
                 made += _send(
-                    user, f"review:term:{start.isoformat()}", "term", chosen, term_start=start
+                    user,
+                    f"review:term:{start.isoformat()}",
+                    "term",
+                    chosen,
+                    term_start=start,
+                    review_link=external_url("reports.review"),
                 )
     db.session.flush()
     return made
