@@ -80,9 +80,7 @@ def _text_errors(data: CouncilInput) -> dict[str, list[Reason]]:
     if data.purpose == "travel" and data.phase not in ("A", "B", "joint"):
         errors["phase"] = [Reason("required")]
     if data.posted_on and data.posted_on < data.session_date:
-        errors["posted_on"] = [
-            Reason("date_order", {"after": day_text(data.session_date)})
-        ]
+        errors["posted_on"] = [Reason("date_order", {"after": day_text(data.session_date)})]
     if len(data.notes) > 4000:
         errors["notes"] = [Reason("too_long", {"max": 4000})]
     return errors
