@@ -17,9 +17,17 @@ from tracker import clock
 from tracker.domain.builtin import TWINNING
 from tracker.domain.council import valid_ada
 from tracker.extensions import db
-from tracker.models import AuditLog, Authority, CouncilDecision, Deadline, Process, User
+from tracker.models import (
+    AuditLog,
+    Authority,
+    CouncilDecision,
+    Deadline,
+    Document,
+    Process,
+    User,
+)
 from tracker.seed import DEMO_PASSWORD, DEMO_USERS
-from tracker.services import accounts, approvals, processes, workflows
+from tracker.services import accounts, approvals, documents, processes, workflows
 
 from .services.support import act, states
 
@@ -102,6 +110,15 @@ def test_seed_demo_loads_files_spread_over_the_workflow(runner: FlaskCliRunner) 
     assert [r.process.partner.key for r in approvals.pending_for(head)] == ["lakatamia"]
     assert states(by_partner["lakatamia"]) == {"idea"}
     assert states(by_partner["vilnius"]) == {"council_decision"}
+    # Scenario 3: the committee reads Umeå's draft protocol from the decision page.
+    [draft] = db.session.scalars(
+        sa.select(Document).where(Document.process_id == by_partner["umea"].id)
+    ).all()
+    assert (draft.kind, draft.filename) == ("draft", "schedio-protokollou-umea.pdf")
+    councillor = accounts.find_by_email("councillor@demo.marousi.invalid")
+    assert any(r.process.partner.key == "umea" for r in approvals.pending_for(councillor))
+    _, stored = documents.open_for(draft.id, councillor)
+    assert documents.sniff(stored) == "pdf"
     # Only into an empty database; --if-empty (make run) makes that a quiet no-op.
     code, out = run(demo, "seed", "--demo")
     assert code == 1

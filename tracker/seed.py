@@ -8,6 +8,7 @@ produced.
 
 from __future__ import annotations
 
+import io
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,7 +21,7 @@ from .domain.calendar import to_local
 from .extensions import db
 from .models import ApprovalRequest, Authority, OutboxMessage, Process, Reminder, Step, User
 from .reference import AUTHORITIES
-from .services import accounts, approvals, deadlines, processes, records, workflows
+from .services import accounts, approvals, deadlines, documents, processes, records, workflows
 from .services.errors import ServiceError
 
 DEMO_PASSWORD = "demo-twinning-2026"  # noqa: S105 - documented demo log-in, refused in production
@@ -319,10 +320,59 @@ def seed_demo() -> dict[str, int]:
     return made
 
 
+def demo_pdf(lines: list[str]) -> bytes:
+    """A small, valid one-page PDF with ``lines`` of ASCII text (the demo's draft)."""
+    text = "\n".join(
+        f"BT /F1 12 Tf 72 {760 - 18 * i} Td ({line.replace('(', '[').replace(')', ']')}) Tj ET"
+        for i, line in enumerate(lines)
+    ).encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(text) + text + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
 def _umea(s: Story, pid: int) -> None:
-    """The head and the deputy mayor signed off; the council's committee is deciding."""
+    """Staff attached the draft protocol; the head and the deputy mayor signed off; the
+    council's committee is deciding (and can read the draft from the decision page)."""
     process = db.session.get(Process, pid)
     assert process is not None
+    s.at(12)
+    draft = demo_pdf(
+        [
+            "Draft twinning protocol - Municipality of Amarousion and Umea Municipality",
+            "Article 1. The two cities establish a twinning of friendship and cooperation.",
+            "Article 2. Fields: culture, education, sport, sustainable urban mobility.",
+            "Article 3. Exchanges of pupils, athletes and municipal staff each year.",
+            "Article 4. A joint committee meets once a year, in turn in each city.",
+            "(demo document)",
+        ]
+    )
+    documents.upload(
+        process.id,
+        io.BytesIO(draft),
+        "schedio-protokollou-umea.pdf",
+        "Σχέδιο πρωτοκόλλου αδελφοποίησης Αμαρουσίου – Ουμεό",
+        "draft",
+        s.users["staff"],
+    )
     s.at(10)
     s.approve_all(process, groups={0, 1})
 
