@@ -421,7 +421,11 @@ def test_every_email_arrives_exactly_once(deployment: Deployment) -> None:
         f"WHERE d.process_id = {int(pid)} AND r.fire_dt <= now() at time zone 'utc' "
         "GROUP BY r.status",
     )
-    assert dict(swept).get("sent") == due_reminders, swept
+    # Every due reminder of the file was sent, none is left pending, claimed or failed.
+    # The count may exceed the one taken after the move: if the scheduler's top-up job
+    # runs in between, it adds the repeat rungs of the last day, already due (timing).
+    assert set(dict(swept)) == {"sent"}, swept
+    assert dict(swept)["sent"] >= due_reminders, swept
     reminder_mail = query(
         d.db_url,
         "SELECT count(*), count(DISTINCT message_id) FROM outbox "
