@@ -74,7 +74,8 @@ def flag_shapes(country: str) -> list[dict[str, object]]:
     return flag(country)
 
 
-#: Marks a named placeholder in markup rendered once: ``\x00name\x00`` (never in real text).
+#: Marks a named hole in markup rendered once, filled in per row: ``\x00name\x00`` (NUL never
+#: occurs in real text: unstorable input is refused before any view runs).
 HOLE = "\x00"
 
 
