@@ -26,7 +26,9 @@ def _bool(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def whole_seconds(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+def whole_seconds(
+    name: str, raw: str | None, default: int, low: int, high: int, unit: str = "seconds"
+) -> int:
     """``raw`` as whole seconds in ``[low, high]``; ``default`` when unset or blank.
 
     Anything else stops the start with the variable's name: a scheduler told to
@@ -38,15 +40,15 @@ def whole_seconds(name: str, raw: str | None, default: int, low: int, high: int)
     try:
         value = int(text)
     except ValueError:
-        raise RuntimeError(f"{name} must be a whole number of seconds, not {text!r}") from None
+        raise RuntimeError(f"{name} must be a whole number of {unit}, not {text!r}") from None
     if not low <= value <= high:
-        raise RuntimeError(f"{name} must be between {low} and {high} seconds, not {value}")
+        raise RuntimeError(f"{name} must be between {low} and {high} {unit}, not {value}")
     return value
 
 
-def _int(name: str, default: int, low: int = 1, high: int = 3600) -> int:
+def _int(name: str, default: int, low: int = 1, high: int = 3600, unit: str = "seconds") -> int:
     """An integer setting from the environment, within bounds (see ``whole_seconds``)."""
-    return whole_seconds(name, os.environ.get(name), default, low, high)
+    return whole_seconds(name, os.environ.get(name), default, low, high, unit)
 
 
 def database_url(raw: str | None, default: str) -> str:
@@ -116,6 +118,8 @@ class Config:
     REQUIRE_ADMIN_TOTP = _bool("REQUIRE_ADMIN_TOTP")
     # Failed log-ins per client address per 15 minutes (per account: 100 per hour, fixed).
     LOGIN_ADDRESS_LIMIT = int(os.environ.get("LOGIN_ADDRESS_LIMIT", "30"))
+    # Days a delivered email keeps its text and attachment (the row itself stays).
+    OUTBOX_RETENTION_DAYS = _int("OUTBOX_RETENTION_DAYS", 365, low=30, high=36500, unit="days")
     # The scheduler's rhythm (docs/reminders.md): due reminders, the outbox, timers such
     # as the appeal window; and the lease the active scheduler renews every heartbeat.
     SCHEDULER_SWEEP_SECONDS = _int("SCHEDULER_SWEEP_SECONDS", 60)

@@ -23,7 +23,7 @@ from . import clock
 from .db import writing
 from .extensions import db
 from .models import Process
-from .services import deadlines, digests, logins, mailer, processes, reminders, reviews
+from .services import deadlines, digests, logins, mailer, outbox, processes, reminders, reviews
 
 log = logging.getLogger("tracker.jobs")
 
@@ -192,18 +192,24 @@ def periodic_reviews() -> int:
 
 
 def housekeeping(limit: int = BATCH * 5) -> int:
-    """Delete what only grows: log-in attempts past their retention (``logins.prune``).
+    """Trim what only grows; returns how many rows were trimmed.
 
-    One short transaction per batch, so a backlog never holds the write lock for
-    long; the history (``audit_log``) is never touched, it is the record.
+    Log-in attempts past their retention are deleted (``logins.prune``); emails
+    delivered long ago lose their bodies (``outbox.empty_old_bodies``). One short
+    transaction per batch, so a backlog never holds the write lock for long; the
+    history (``audit_log``) is never touched, it is the record.
     """
-    removed = 0
-    while True:
-        with transaction():
-            done = logins.prune(clock.utcnow(), limit)
-        removed += done
-        if done < limit:
-            break
-    if removed:
-        log.info("housekeeping: %d old login attempt(s) deleted", removed)
-    return removed
+    trimmed = 0
+    for trim, what in (
+        (logins.prune, "old login attempt(s) deleted"),
+        (outbox.empty_old_bodies, "old email(s) emptied of their bodies"),
+    ):
+        total, done = 0, limit
+        while done == limit:
+            with transaction():
+                done = trim(clock.utcnow(), limit)
+            total += done
+        if total:
+            log.info("housekeeping: %d %s", total, what)
+        trimmed += total
+    return trimmed

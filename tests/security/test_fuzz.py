@@ -59,7 +59,7 @@ from tests.views.screens import Browser, drive, today, token_in
 from tracker.extensions import db
 from tracker.models import Process, User
 from tracker.security import FILE_FIELDS
-from tracker.services import accounts, delegations, feeds, records, tokens, twofactor
+from tracker.services import accounts, delegations, feeds, outbox, records, tokens, twofactor
 
 EXAMPLES = 6  # per form, by the first role shown it
 QUERY_EXAMPLES = 12  # per page that reads query parameters
@@ -598,6 +598,10 @@ def build_world(team: dict[str, User], make_process: Callable[..., Process]) -> 
         team["head"], team["deputy"], today(), today() + timedelta(days=4), team["head"]
     )
     tokens.create(team["staff"], "fuzzing token")
+    # A message that failed for good: the administrator's "send again" buttons appear.
+    failed = outbox.enqueue(team["c1"], "fuzz:failed", "Failed", "Body\n", urgent=True)
+    assert failed is not None
+    failed.status, failed.last_error = "failed", "550 5.1.1 No such mailbox"
     for role in ROLES[:-1]:
         feeds.create(team[role])  # "revoke my calendar link" appears (the viewer may create one)
     team["c3"].is_active = False  # "activate again" appears on the admin's pages

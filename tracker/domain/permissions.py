@@ -43,6 +43,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "delegation.own": APPROVERS,
     "delegation.manage": frozenset({ADMIN}),
     "user.manage": frozenset({ADMIN}),
+    "mail.manage": frozenset({ADMIN}),
     "workflow.edit": frozenset({ADMIN}),
 }
 

@@ -323,6 +323,14 @@ REASONS: dict[str, dict[str, str]] = {
         "el": "Η ημερομηνία λήξης έχει ήδη περάσει.",
         "en": "The end date is already in the past.",
     },
+    "mail_not_failed": {
+        "el": "Το μήνυμα δεν έχει αποτύχει: έχει σταλεί ή βρίσκεται ακόμη σε αποστολή.",
+        "en": "This message has not failed: it was sent or is still being tried.",
+    },
+    "mail_recipient_inactive": {
+        "el": "Ο λογαριασμός του παραλήπτη έχει απενεργοποιηθεί: το μήνυμα δεν ξαναστέλνεται.",
+        "en": "The recipient's account is deactivated: the message is not sent again.",
+    },
     "delegation_cancelled": {
         "el": "Η αναπλήρωση έχει ήδη ακυρωθεί ή λήξει.",
         "en": "This delegation is already cancelled or over.",

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any, cast
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm import load_only, make_transient_to_detached
 
 from .. import clock
+from ..domain.text import Reason
 from ..extensions import db
 from ..models import OutboxMessage, Process, User
+from ..models.notify import OUTBOX_STATUS
+from . import audit
+from .errors import NotFound, Refused
+from .permissions import require
 
 
 def single_line(text: str, limit: int = 250) -> str:
@@ -86,3 +94,155 @@ def enqueue(
     make_transient_to_detached(message)  # the row exists: the object joins the session as it
     db.session.add(message)
     return message
+
+
+# --- The office's view of the queue: what failed, sending it again, keeping it small -------
+
+#: Bodies of messages sent longer ago than this are emptied by the housekeeping job.
+RETENTION_DAYS = 365
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What the mail page shows: counts per status and the messages that need a person."""
+
+    counts: dict[str, int]
+    failed: list[OutboxMessage]
+    retrying: list[OutboxMessage]
+
+
+def counts() -> dict[str, int]:
+    """How many messages are in each status (every status named, zero included)."""
+    found = dict.fromkeys(OUTBOX_STATUS, 0)
+    rows = db.session.execute(
+        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+    )
+    found.update({status: int(n) for status, n in rows})
+    return found
+
+
+def overview(limit: int = 200) -> Overview:
+    """Counts per status, the latest failed messages and those waiting for another try.
+
+    Only the columns the page shows are loaded: bodies and attachments can be large.
+    """
+    light = (
+        sa.select(OutboxMessage)
+        .options(
+            load_only(
+                OutboxMessage.id,
+                OutboxMessage.to_addr,
+                OutboxMessage.to_name,
+                OutboxMessage.subject,
+                OutboxMessage.category,
+                OutboxMessage.process_id,
+                OutboxMessage.status,
+                OutboxMessage.attempts,
+                OutboxMessage.next_attempt_dt,
+                OutboxMessage.last_error,
+                OutboxMessage.created_dt,
+            )
+        )
+        .order_by(OutboxMessage.created_dt.desc(), OutboxMessage.id.desc())
+        .limit(limit)
+    )
+    failed = list(db.session.scalars(light.where(OutboxMessage.status == "failed")))
+    retrying = list(
+        db.session.scalars(
+            light.where(
+                OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.attempts > 0
+            )
+        )
+    )
+    return Overview(counts(), failed, retrying)
+
+
+def send_again(message_id: int, actor: User) -> OutboxMessage:
+    """Put a failed message back in the queue, to its recipient's current address.
+
+    The usual cure is a mended mail server or a corrected address on the account, so
+    the address (and name) are read again from the account. The message keeps its
+    idempotency key and ``Message-ID``: a mail program that already holds it sees the
+    same message, not a second one. Only a failed message can be sent again, and
+    never to a deactivated account.
+    """
+    require(actor, "mail.manage")
+    row = db.session.get(OutboxMessage, message_id, with_for_update=True)
+    if row is None:
+        raise NotFound()
+    if row.status != "failed":
+        raise Refused([Reason("mail_not_failed")])
+    if row.user_id is not None:
+        user = db.session.get(User, row.user_id)
+        if user is None or not user.is_active:
+            raise Refused([Reason("mail_recipient_inactive")])
+        row.to_addr, row.to_name = single_line(user.email, 254), single_line(user.name, 120)
+    error = row.last_error
+    row.status, row.attempts, row.next_attempt_dt = "pending", 0, clock.utcnow()
+    row.last_error = ""
+    audit.record(
+        "mail.send_again",
+        actor,
+        obj=row,
+        data={"to": row.to_addr, "subject": row.subject, "last_error": error[:500]},
+    )
+    db.session.flush()
+    return row
+
+
+def send_all_again(actor: User) -> int:
+    """Every failed message back in the queue (after the mail server is mended).
+
+    Returns how many; a message to a deactivated account stays failed.
+    """
+    require(actor, "mail.manage")
+    ids = list(
+        db.session.scalars(
+            sa.select(OutboxMessage.id)
+            .where(OutboxMessage.status == "failed")
+            .order_by(OutboxMessage.id)
+        )
+    )
+    sent = 0
+    for message_id in ids:
+        try:
+            send_again(message_id, actor)
+            sent += 1
+        except Refused:
+            continue  # a deactivated recipient's message stays failed, the rest go
+    return sent
+
+
+def empty_old_bodies(now: datetime, limit: int = 1000) -> int:
+    """Empty the bodies and attachments of messages sent before the retention; returns how many.
+
+    The rows stay: their idempotency keys keep a prompt (a dormant file's, say) from
+    being sent again, and who was told what and when stays on record. What grows is
+    the text, the HTML and the .ics, and those are gone once the message is delivered.
+    """
+    days = int(current_app.config.get("OUTBOX_RETENTION_DAYS", RETENTION_DAYS))
+    cut = now - timedelta(days=max(days, 0))
+    ids = list(
+        db.session.scalars(
+            sa.select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status.in_(("sent", "digested")),
+                OutboxMessage.created_dt < cut,
+                sa.or_(
+                    OutboxMessage.text_body != "",
+                    OutboxMessage.html_body != "",
+                    OutboxMessage.ics.is_not(None),
+                ),
+            )
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+    if ids:
+        db.session.execute(
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids))
+            .values(text_body="", html_body="", ics=None)
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)

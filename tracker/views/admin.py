@@ -1,4 +1,4 @@
-"""Administrator pages: accounts and roles, everyone's delegations, workflow settings."""
+"""Administrator pages: accounts and roles, everyone's delegations, workflow settings, email."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -22,7 +23,7 @@ from ..forms.admin import (
 )
 from ..models import Delegation, User
 from ..security import recently_authenticated
-from ..services import accounts, delegations, twofactor, workflow_settings, workflows
+from ..services import accounts, delegations, outbox, twofactor, workflow_settings, workflows
 from ..services.errors import Forbidden, NotFound
 from ..services.permissions import can
 from .access import password_confirmed, requires
@@ -50,6 +51,7 @@ def index() -> str:
         users=accounts.users(),
         delegations=delegations.current_and_future(),
         workflows=[workflows.current(n) for n in workflow_settings.names()],
+        mail=outbox.counts() if can(_me(), "mail.manage") else None,
     )
 
 
@@ -206,6 +208,45 @@ def delegation_cancel(delegation_id: int) -> Response:
     else:
         flash(_("The delegation was cancelled."), "info")
     return redirect(url_for(".delegation_list"))
+
+
+# --- Email ---------------------------------------------------------------------------------------
+
+
+@bp.route("/mail")
+@requires("mail.manage")
+def mail() -> str:
+    """Emails that failed or wait for another try, so that nobody is left uninformed."""
+    return render_template("admin/mail.html", queue=outbox.overview())
+
+
+@bp.route("/mail/<int:message_id>/send-again", methods=["POST"])
+@requires("mail.manage")
+def mail_send_again(message_id: int) -> Response:
+    _result, error = run(outbox.send_again, message_id, _me())
+    if isinstance(error, NotFound):
+        abort(404)
+    if error is not None:
+        show_error(error)
+    else:
+        flash(_("The message is queued again; the sender tries it within a minute."), "success")
+    return redirect(url_for(".mail"))
+
+
+@bp.route("/mail/send-all-again", methods=["POST"])
+@requires("mail.manage")
+def mail_send_all_again() -> Response:
+    count, error = run(outbox.send_all_again, _me())
+    if error is not None:
+        show_error(error)
+    else:
+        flash(
+            ngettext(
+                "%(num)s message is queued again.", "%(num)s messages are queued again.", count or 0
+            ),
+            "success",
+        )
+    return redirect(url_for(".mail"))
 
 
 # --- Workflow settings ---------------------------------------------------------------------------
