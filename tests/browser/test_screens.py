@@ -17,8 +17,9 @@ from playwright.sync_api import expect
 from tests.browser.conftest import PHONE, AxeViolations, Person
 from tests.conftest import ON_POSTGRES, authority
 from tracker.extensions import db
-from tracker.models import ApprovalRequest, Deadline, User
+from tracker.models import ApprovalRequest, CouncilDecision, Deadline, User
 from tracker.seed import DEMO_PASSWORD, seed_demo
+from tracker.services import outbox
 
 EXTERNAL_KINDS = ("partner_reply", "partner_loi_reply", "partner_decision", "ministry_decision")
 
@@ -62,7 +63,13 @@ def test_every_screen_in_greek_and_english(people, live_server):
         .order_by(ApprovalRequest.id)
     )
     staff_id = first_id(sa.select(User.id).where(User.email == demo_email("staff")))
+    council_decision = first_id(sa.select(CouncilDecision.id).order_by(CouncilDecision.id))
     umea = authority("umea").id
+    # One message that failed for good and one being retried: Administration → Email has rows.
+    for key, status in (("failed", "failed"), ("retrying", "pending")):
+        row = outbox.enqueue(councillor, f"axe:{key}", "Υπενθύμιση: Βίλνιους", "…", urgent=True)
+        assert row is not None
+        row.status, row.attempts, row.last_error = status, 3, "550 5.1.1 No such mailbox"
     db.session.commit()
 
     for lang in ("el", "en"):
@@ -125,6 +132,7 @@ def test_every_screen_in_greek_and_english(people, live_server):
         staff.visit(f"/deadlines/{deadline}/extend")
         if shots:
             staff.screenshot("extend-form")
+        staff.visit(f"/council-decisions/{council_decision}/posting")
 
         # Partners, calendar, reports, own account.
         staff.visit("/partners/")
@@ -175,6 +183,7 @@ def test_every_screen_in_greek_and_english(people, live_server):
             admin.visit(path)
         if shots:
             admin.screenshot("admin-step-settings")
+        admin.visit("/admin/mail")
 
         # A phone: the dashboard and a file page at 375×812.
         phone = enter(people, "staff", lang, viewport=PHONE)
