@@ -139,3 +139,46 @@ def test_the_application_refuses_to_change_history_too(app: Flask) -> None:
         db.session.flush()
     db.session.rollback()
     assert db.session.get(AuditLog, row_id).action == "test.row"  # type: ignore[union-attr]
+
+
+def test_tokens_made_before_expiry_get_a_year_from_their_creation(empty_app: Flask) -> None:
+    """0006 backfills ``expires_at`` (created + 365 days) and makes it NOT NULL."""
+    from datetime import UTC, datetime, timedelta
+
+    from tracker import clock
+    from tracker.models import ApiToken
+    from tracker.services import accounts, tokens
+
+    flask_db(empty_app, "upgrade")
+    made = datetime(2026, 1, 5, 8, 30, 15, 123456, tzinfo=UTC)
+    with empty_app.app_context():
+        clock.freeze(made)
+        try:
+            user = accounts.create_user(
+                "old@example.org", "Old", "long enough pw 1", ["staff"], None
+            )
+            token, secret = tokens.create(user, "before expiry", 30)
+            db.session.commit()
+            token_id = token.id
+        finally:
+            clock.reset()
+        db.session.remove()
+    flask_db(empty_app, "downgrade", "0005_form_submissions")
+    flask_db(empty_app, "upgrade")
+    with empty_app.app_context():
+        row = db.session.get(ApiToken, token_id)
+        assert row is not None and row.created_dt == made
+        assert row.expires_at == made + timedelta(days=365)
+        column = next(
+            c for c in sa.inspect(db.engine).get_columns("api_token") if c["name"] == "expires_at"
+        )
+        assert column["nullable"] is False
+        clock.freeze(made + timedelta(days=364))
+        try:
+            assert tokens.authenticate(secret) is not None
+            clock.freeze(made + timedelta(days=365))
+            assert tokens.authenticate(secret) is None
+        finally:
+            clock.reset()
+        db.session.remove()
+    assert differences(empty_app) == []

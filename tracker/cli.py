@@ -19,6 +19,7 @@ from .extensions import db
 from .models import AuditLog, Process, User
 from .services import accounts, processes, queries, workflows
 from .services.errors import ServiceError
+from .services.tokens import DEFAULT_LIFETIME, LIFETIMES
 
 tracker_cli = AppGroup("tracker", help="Twinning Tracker administration.")
 
@@ -249,15 +250,26 @@ def scheduler() -> None:
 @tracker_cli.command("create-token")
 @click.argument("email")
 @click.option("--name", required=True, help="What the token is for (shown on the tokens page).")
-def create_token(email: str, name: str) -> None:
+@click.option(
+    "--days",
+    type=click.Choice([str(d) for d in LIFETIMES]),
+    default=str(DEFAULT_LIFETIME),
+    show_default=True,
+    help="How long the token works; after that the API answers 401 token_expired.",
+)
+def create_token(email: str, name: str, days: str) -> None:
     """Create a personal API token; the secret is printed once (stdout) and never stored."""
     from .services import tokens
 
     try:
-        token, secret = tokens.create(_actor(email), name)
+        token, secret = tokens.create(_actor(email), name, int(days))
     except ServiceError as exc:
         _fail(exc)
         return
     db.session.commit()
-    click.echo(f"Token {token.prefix}… created for {email}; it is shown only now:", err=True)
+    until = token.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    click.echo(
+        f"Token {token.prefix}… created for {email}, valid until {until}; it is shown only now:",
+        err=True,
+    )
     click.echo(secret)

@@ -58,6 +58,12 @@ HTTP_TEXT: dict[int, tuple[str, str, str]] = {
     422: ("invalid", "Τα στοιχεία δεν είναι αποδεκτά.", "The input is not acceptable."),
 }
 
+#: A 401 for a token that is good but past its ``expires_at``: its own code and words.
+EXPIRED_TEXT = (
+    "Το προσωπικό διακριτικό έχει λήξει· δημιουργήστε νέο στη σελίδα /account/tokens.",
+    "The personal token has expired; create a new one at /account/tokens.",
+)
+
 
 def lang() -> str:
     """``Accept-Language`` (el or en), else the user's language, else Greek."""
@@ -136,17 +142,21 @@ def handle_http_error(exc: HTTPException) -> Response:
     if status == 403:
         record_denied(str(g.get("denied_action", "")))
     details = getattr(exc, "api_details", None)
-    return error_response(status, getattr(exc, "api_code", None), None, details)
+    message = getattr(exc, "api_message", None)
+    return error_response(status, getattr(exc, "api_code", None), message, details)
 
 
 class ApiError(HTTPException):
     """An HTTP error carrying a stable code and details for the JSON body."""
 
-    def __init__(self, status: int, code: str | None = None, details: Any = None) -> None:
+    def __init__(
+        self, status: int, code: str | None = None, details: Any = None, message: str | None = None
+    ) -> None:
         super().__init__()
         self.code = status
         self.api_code = code
         self.api_details = details
+        self.api_message = message
 
 
 def fail(status: int, code: str | None = None, details: Any = None) -> NoReturn:
@@ -175,13 +185,19 @@ def authenticate() -> None:
     """``Authorization: Bearer tt_…`` → the token's user, or 401 (public routes excepted)."""
     view = current_app.view_functions.get(request.endpoint or "")
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
-    token = tokens.authenticate(secret.strip()) if scheme.lower() == "bearer" else None
+    now = clock.utcnow()
+    token, why = (None, tokens.UNAUTHORIZED)
+    if scheme.lower() == "bearer":
+        token, why = tokens.check(secret.strip(), now)
     if token is None:
         if getattr(view, "permission", None) == "public":
             return
+        if why == tokens.EXPIRED:
+            log.info("api: expired token for %s %s", request.method, request.path)
+            message = EXPIRED_TEXT[0] if lang() == "el" else EXPIRED_TEXT[1]
+            raise ApiError(401, tokens.EXPIRED, message=message)
         log.info("api: no valid token for %s %s", request.method, request.path)
         fail(401)
-    now = clock.utcnow()
     if tokens.needs_touch(token, now):
         token_id = token.id
         db.session.commit()  # end the read; record the use in its own short write

@@ -233,7 +233,10 @@ _CONVERTER_SCHEMAS: dict[str, dict[str, Any]] = {
 
 ERROR_TEXT = {
     400: "Malformed: not JSON, or text that cannot be stored (NUL, lone surrogates).",
-    401: "No valid bearer token.",
+    401: (
+        "No valid bearer token: none, unknown, revoked or its user deactivated (`unauthorized`), "
+        "or past its expiry (`token_expired`)."
+    ),
     403: "The token's user may not do this.",
     404: "No such resource.",
     405: "Method not allowed.",
@@ -350,6 +353,9 @@ def api_rules(app: Flask) -> list[Any]:
 
 def build_document(app: Flask) -> dict[str, Any]:
     """The OpenAPI 3.1 document of every ``/api/v1`` route."""
+    from ..services.tokens import LIFETIMES
+
+    lifetimes = ", ".join(str(days) for days in LIFETIMES)
     paths: dict[str, dict[str, Any]] = {}
     for rule in sorted(api_rules(app), key=lambda r: r.rule):
         view = app.view_functions[rule.endpoint]
@@ -384,7 +390,10 @@ def build_document(app: Flask) -> dict[str, Any]:
                 "bearer": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "A personal API token created at /account/tokens.",
+                    "description": (
+                        "A personal API token created at /account/tokens; it expires after "
+                        f"the lifetime chosen then ({lifetimes} days)."
+                    ),
                 }
             },
         },

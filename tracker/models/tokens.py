@@ -12,7 +12,11 @@ from .users import User
 
 
 class ApiToken(Base):
-    """A bearer token that acts exactly as its user; shown once, revocable."""
+    """A bearer token that acts exactly as its user; shown once, revocable, expiring.
+
+    ``expires_at`` is set once, at creation (the owner's chosen lifetime); the
+    rule that reads it is ``services.tokens.is_expired``.
+    """
 
     __tablename__ = "api_token"
     __table_args__ = (
@@ -28,6 +32,7 @@ class ApiToken(Base):
     created_dt: Mapped[datetime] = mapped_column(default=now)
     last_used_dt: Mapped[datetime | None]
     revoked_dt: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
 
     user: Mapped[User] = relationship(lazy="joined")
 

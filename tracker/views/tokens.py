@@ -1,4 +1,4 @@
-"""``/account/tokens``: create personal API tokens (secret shown once) and revoke them."""
+"""``/account/tokens``: create personal API tokens (secret shown once, lifetime chosen), revoke."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from .. import clock
 from ..forms.tokens import RevokeForm, TokenForm
-from ..models import User
+from ..models import ApiToken, User
 from ..security import recently_authenticated
 from ..services import tokens
 from ..services.errors import Forbidden
@@ -22,13 +23,19 @@ def _me() -> User:
     return current_user._get_current_object()  # type: ignore[no-any-return]
 
 
-def _page(form: TokenForm, secret: str | None = None, status: int = 200) -> tuple[str, int]:
+def _page(
+    form: TokenForm, secret: str | None = None, status: int = 200, made: ApiToken | None = None
+) -> tuple[str, int]:
+    now = clock.utcnow()
+    mine = tokens.list_for(_me(), now)
     return render_template(
         "tokens/index.html",
         form=form,
         revoke=RevokeForm(),
-        tokens=tokens.list_for(_me()),
+        tokens=mine,
+        expired={t.id for t in mine if tokens.is_expired(t, now)},
         secret=secret,
+        made=made,
         needs_password=not recently_authenticated(),
     ), status
 
@@ -42,14 +49,14 @@ def index() -> tuple[str, int]:
         return _page(form, status=400 if form.is_submitted() else 200)
     if not password_confirmed(form.password):
         return _page(form, status=400)
-    result, error = run(tokens.create, _me(), form.name.data or "")
+    result, error = run(tokens.create, _me(), form.name.data or "", form.lifetime.data)
     if error is not None or result is None:
         if error is not None:
             show_error(error, form)
         return _page(form, status=400)
-    _token, secret = result
+    token, secret = result
     flash(_("Token created. Copy it now: it will not be shown again."), "success")
-    return _page(TokenForm(formdata=None), secret=secret, status=201)
+    return _page(TokenForm(formdata=None), secret=secret, status=201, made=token)
 
 
 @bp.route("/<int:token_id>/revoke", methods=["POST"])
