@@ -84,6 +84,59 @@ def is_empty() -> bool:
     return not db.session.scalar(sa.select(sa.func.count()).select_from(User))
 
 
+def pending_approvals(process: Process, approver: User | None = None) -> list[ApprovalRequest]:
+    """Undecided requests of the current rounds of the file's open steps, group by group."""
+    stmt = (
+        sa.select(ApprovalRequest)
+        .join(Step, Step.id == ApprovalRequest.step_id)
+        .where(
+            ApprovalRequest.process_id == process.id,
+            ApprovalRequest.status == "pending",
+            Step.status == "open",
+            Step.round == ApprovalRequest.round,
+        )
+        .order_by(ApprovalRequest.group_index, ApprovalRequest.id)
+    )
+    if approver is not None:
+        stmt = stmt.where(ApprovalRequest.approver_id == approver.id)
+    return list(db.session.scalars(stmt))
+
+
+def approve_all(
+    process: Process,
+    *,
+    rounds: int = 10,
+    groups: set[int] | None = None,
+    steps: set[int] | None = None,
+    decide: Callable[[ApprovalRequest], object] | None = None,
+) -> None:
+    """Every pending approver of the open steps approves, group after group.
+
+    The demo (and the tests) get files past their sign-offs through the real
+    approvals service, so the history is what people clicking would have left.
+    A refused decision (a later group's turn has not come, or the round is done)
+    is passed over; ``groups`` and ``steps`` limit who is asked, and ``decide``
+    lets a caller give each decision its own transaction.
+    """
+    for _ in range(rounds):
+        decided = False
+        for request in pending_approvals(process):
+            if groups is not None and request.group_index not in groups:
+                continue
+            if steps is not None and request.step_id not in steps:
+                continue
+            try:
+                if decide is None:
+                    approvals.decide(request.id, request.approver, "approved")
+                else:
+                    decide(request)
+                decided = True
+            except ServiceError:
+                continue
+        if not decided:
+            return
+
+
 class Story:
     """Drives one demo file through the services on a clock moved into the past."""
 
@@ -96,34 +149,6 @@ class Story:
         moment = self.base - timedelta(days=days_ago)
         clock.freeze(moment)
         return to_local(moment).date()
-
-    def approve_all(self, process: Process, groups: set[int] | None = None) -> None:
-        """Every pending approver of the open steps approves, group after group."""
-        for _ in range(10):
-            pending = list(
-                db.session.scalars(
-                    sa.select(ApprovalRequest)
-                    .join(Step, Step.id == ApprovalRequest.step_id)
-                    .where(
-                        ApprovalRequest.process_id == process.id,
-                        ApprovalRequest.status == "pending",
-                        Step.status == "open",
-                        Step.round == ApprovalRequest.round,
-                    )
-                    .order_by(ApprovalRequest.group_index, ApprovalRequest.id)
-                )
-            )
-            decided = False
-            for request in pending:
-                if groups is not None and request.group_index not in groups:
-                    continue
-                try:
-                    approvals.decide(request.id, request.approver, "approved")
-                    decided = True
-                except ServiceError:  # a later group is not open yet, or the round is done
-                    continue
-            if not decided:
-                return
 
     def ada(self) -> str:
         letters = "ΑΒΓΔΕΖΗΘΙΚΛΜΝΞΟΠΡΣΤΥΦΧΨΩ0123456789"
@@ -195,23 +220,23 @@ def twinning_story(s: Story, process: Process, start: float, stop: str, span: fl
 
     def contact() -> None:
         s.at(d(3))
-        s.approve_all(process)
+        approve_all(process)
 
     def letter() -> None:
         s.external(process, d(20), "partner_reply", "positive")
 
     def drafting() -> None:
         s.at(d(28))
-        s.approve_all(process)
+        approve_all(process)
         s.external(process, d(45), "partner_loi_reply", "positive")
 
     def agenda() -> None:
         s.at(d(70))
-        s.approve_all(process)
+        approve_all(process)
 
     def council() -> None:
         s.at(d(78))
-        s.approve_all(process)
+        approve_all(process)
 
     def ministry() -> None:
         s.council(process, d(92), _number(s, d(92)))
@@ -374,7 +399,7 @@ def _umea(s: Story, pid: int) -> None:
         s.users["staff"],
     )
     s.at(10)
-    s.approve_all(process, groups={0, 1})
+    approve_all(process, groups={0, 1})
 
 
 def _reviewed(s: Story, process: Process, days_ago: float) -> None:

@@ -6,10 +6,10 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from tracker import clock
+from tracker import clock, seed
 from tracker.domain.calendar import to_local
 from tracker.extensions import db
-from tracker.models import ApprovalRequest, Deadline, OutboxMessage, Process, Reminder, Step
+from tracker.models import ApprovalRequest, Deadline, OutboxMessage, Process, Reminder
 from tracker.services import approvals, records
 from tracker.services.errors import ServiceError
 
@@ -18,31 +18,18 @@ def today() -> date:
     return to_local(clock.utcnow()).date()
 
 
+def _decide_and_commit(request: ApprovalRequest) -> None:
+    try:
+        approvals.decide(request.id, request.approver, "approved")
+    except ServiceError:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
+
 def approve_all(process: Process) -> None:
     """Every pending approver of the open steps approves, group after group; commits."""
-    for _ in range(10):
-        pending = db.session.scalars(
-            sa.select(ApprovalRequest)
-            .join(Step, Step.id == ApprovalRequest.step_id)
-            .where(
-                ApprovalRequest.process_id == process.id,
-                ApprovalRequest.status == "pending",
-                Step.status == "open",
-                Step.round == ApprovalRequest.round,
-            )
-            .order_by(ApprovalRequest.group_index, ApprovalRequest.id)
-        ).all()
-        decided = False
-        for request in pending:
-            try:
-                approvals.decide(request.id, request.approver, "approved")
-                decided = True
-            except ServiceError:
-                db.session.rollback()
-                continue
-            db.session.commit()
-        if not decided:
-            return
+    seed.approve_all(process, decide=_decide_and_commit)
 
 
 def external(process: Process, kind: str, outcome: str, staff: object) -> None:

@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from tracker import clock
+from tracker import clock, seed
 from tracker.db import writing
 from tracker.domain.calendar import to_local
 from tracker.extensions import db
 from tracker.models import ApprovalRequest, Base, Process, Step, User
+from tracker.seed import pending_approvals as pending
 from tracker.services import approvals, deadlines, processes, records
-from tracker.services.errors import ServiceError
 
 T = TypeVar("T")
 
@@ -48,39 +48,14 @@ def states(process: Process | int) -> set[str]:
     )
 
 
-def pending(process: Process, user: User | None = None) -> list[ApprovalRequest]:
-    """Undecided requests of the current rounds of the open steps (optionally one user's)."""
-    stmt = (
-        sa.select(ApprovalRequest)
-        .join(Step, Step.id == ApprovalRequest.step_id)
-        .where(
-            ApprovalRequest.process_id == process.id,
-            ApprovalRequest.status == "pending",
-            Step.status == "open",
-            Step.round == ApprovalRequest.round,
-        )
-        .order_by(ApprovalRequest.group_index, ApprovalRequest.id)
-    )
-    if user is not None:
-        stmt = stmt.where(ApprovalRequest.approver_id == user.id)
-    return list(db.session.scalars(stmt))
-
-
 def approve_all(process: Process, rounds: int = 6) -> None:
     """Everyone asked approves the steps open now, group after group (not the next steps)."""
-    steps = {r.step_id for r in pending(process)}
-    for _ in range(rounds):
-        decided = False
-        for request in pending(process):
-            if request.step_id not in steps:
-                continue
-            try:
-                act(approvals.decide, request.id, request.approver, "approved")
-                decided = True
-            except ServiceError:
-                continue  # a later group's turn has not come, or the step moved on
-        if not decided:
-            return
+    seed.approve_all(
+        process,
+        rounds=rounds,
+        steps={r.step_id for r in pending(process)},
+        decide=lambda r: act(approvals.decide, r.id, r.approver, "approved"),
+    )
 
 
 def council(

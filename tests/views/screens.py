@@ -11,11 +11,10 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 
 from tests.conftest import CSRF_RE, PASSWORD
-from tracker import clock
+from tracker import clock, seed
 from tracker.domain.calendar import to_local
 from tracker.extensions import db
 from tracker.models import ApprovalRequest, AuditLog, Authority, Process, Step, User
-from tracker.services.errors import ServiceError
 
 
 class _Client(FlaskClient):
@@ -174,34 +173,12 @@ STAGES = ("contact", "letter", "drafting", "agenda", "council", "parallel", "out
 
 def drive(process: Process, team: dict[str, User], until: str) -> Process:
     """Walk a twinning through the services (as its people would) up to ``until``."""
-    from tracker.services import approvals, processes, records
+    from tracker.services import processes, records
 
     staff = team["staff"]
 
     def approve_all() -> None:
-        for _ in range(6):
-            open_ = list(
-                db.session.scalars(
-                    sa.select(ApprovalRequest)
-                    .join(Step, Step.id == ApprovalRequest.step_id)
-                    .where(
-                        ApprovalRequest.process_id == process.id,
-                        ApprovalRequest.status == "pending",
-                        Step.status == "open",
-                        Step.round == ApprovalRequest.round,
-                    )
-                    .order_by(ApprovalRequest.group_index, ApprovalRequest.id)
-                )
-            )
-            moved = False
-            for r in open_:
-                try:
-                    approvals.decide(r.id, r.approver, "approved")
-                    moved = True
-                except ServiceError:
-                    continue
-            if not moved:
-                return
+        seed.approve_all(process, rounds=6)
 
     steps = {
         "contact": approve_all,
