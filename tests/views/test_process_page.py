@@ -369,3 +369,25 @@ def test_a_default_title_follows_the_reader_and_a_typed_one_stays(app, team, mak
     process.title = "Πρωτόκολλο φιλίας Αμαρουσίου–Ουμεό"
     db.session.commit()
     assert "<h1>Πρωτόκολλο φιλίας Αμαρουσίου–Ουμεό</h1>" in staff.text(f"/processes/{process.id}")
+
+
+def test_the_file_page_reads_each_record_once(app, team, make_process):
+    """Decisions, outside events and the appeal window are read once, as rows and as facts."""
+    process = drive(make_process("nea_ionia"), team, "active")
+    staff = Browser(app, "staff@example.org")
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        seen.append(" ".join(statement.split()))
+
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert staff.get(f"/processes/{process.id}").status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    for table in ("council_decision", "external_event"):
+        reads = [s for s in seen if re.search(rf"\bFROM {table}\b", s)]
+        assert len(reads) == 1, (table, reads)
+    appeal = [s for s in seen if re.search(r"\bFROM deadline\b", s) and "kind =" in s]
+    assert appeal == [], appeal  # the appeal window comes with the file's deadlines
+    assert len(seen) <= 16, seen  # log-in check, the file, then the page's 14 statements

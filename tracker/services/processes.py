@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.orm import aliased, defer
@@ -192,35 +192,51 @@ def guards_of(transitions: Iterable[TransitionDef]) -> frozenset[str]:
     return frozenset(g.name for t in transitions for g in t.guards)
 
 
+@dataclass(frozen=True)
+class Records:
+    """The file's council decisions, outside events and appeal window, already read.
+
+    The file page shows all three; handed to ``facts_for`` they are not read again.
+    """
+
+    council: Sequence[CouncilDecision]
+    external: Sequence[ExternalEvent]
+    appeal: Deadline | None
+
+
 def facts_for(
     process: Process,
     now: datetime | None = None,
     snapshot: Snapshot | None = None,
     guards: frozenset[str] = ALL_GUARDS,
+    records: Records | None = None,
 ) -> engine.Facts:
     """Gather what the guards look at, from the database, in a handful of queries.
 
     With ``guards`` only the facts those guards read are loaded (the others stay
-    empty): enough to check transitions whose guards are all among them.
+    empty): enough to check transitions whose guards are all among them. With
+    ``records`` nothing but the steps and flags is read.
     """
     snap = snapshot or load_snapshot(process)
     steps = snap.open_steps()
     council: Iterable[CouncilDecision] = ()
     external: Iterable[ExternalEvent] = ()
     appeal = None
-    if guards & COUNCIL_GUARDS:
+    if records is not None:
+        council, external, appeal = records.council, records.external, records.appeal
+    elif guards & COUNCIL_GUARDS:
         council = db.session.scalars(
             sa.select(CouncilDecision)
             .where(CouncilDecision.process_id == process.id)
             .order_by(CouncilDecision.id)
         )
-    if guards & EXTERNAL_GUARDS:
+    if records is None and guards & EXTERNAL_GUARDS:
         external = db.session.scalars(
             sa.select(ExternalEvent)
             .where(ExternalEvent.process_id == process.id)
             .order_by(ExternalEvent.id)
         )
-    if guards & APPEAL_GUARDS:
+    if records is None and guards & APPEAL_GUARDS:
         appeal = db.session.scalars(
             sa.select(Deadline)
             .where(

@@ -687,9 +687,26 @@ def process_page(process: Process, user: User, lang: str = "el") -> ProcessPage:
     steps = snapshot.steps
     open_steps = [s for s in steps if s.status == "open"]
     active = [s.state for s in open_steps]
-    # The facts and the approvers' names are read once and every check below uses them
-    # (``processes.available_actions`` and ``check`` would each read them again).
-    facts = svc.facts_for(process, snapshot=snapshot)
+    # The decisions, outside events and deadlines the page shows are read first, and the
+    # guards' facts are built from them; the facts and the approvers' names are read once
+    # and every check below uses them (``processes.available_actions`` and ``check`` would
+    # each read them again).
+    council = _rows(CouncilDecision, pid)
+    events = _rows(ExternalEvent, pid)
+    deadlines = list(
+        db.session.scalars(
+            sa.select(Deadline)
+            .where(Deadline.process_id == pid, Deadline.status != "cancelled")
+            .options(selectinload(Deadline.extensions).joinedload(DeadlineExtension.actor))
+            .order_by(Deadline.status != "open", Deadline.due_dt)
+        )
+    )
+    latest_appeal = max(
+        (d for d in deadlines if d.kind == "appeal"), key=lambda d: d.id, default=None
+    )
+    facts = svc.facts_for(
+        process, snapshot=snapshot, records=svc.Records(council, events, latest_appeal)
+    )
     names = cast(Mapping[str, Mapping[str, Any]], svc._names(process))
     defn = process.definition
     actions = [
@@ -717,14 +734,6 @@ def process_page(process: Process, user: User, lang: str = "el") -> ProcessPage:
             .options(joinedload(ApprovalRequest.on_behalf_of))
             .order_by(ApprovalRequest.step_id, ApprovalRequest.round, ApprovalRequest.id)
         ).unique()
-    )
-    deadlines = list(
-        db.session.scalars(
-            sa.select(Deadline)
-            .where(Deadline.process_id == pid, Deadline.status != "cancelled")
-            .options(selectinload(Deadline.extensions).joinedload(DeadlineExtension.actor))
-            .order_by(Deadline.status != "open", Deadline.due_dt)
-        )
     )
     reminders: dict[int, list[Reminder]] = defaultdict(list)
     for r in db.session.scalars(
@@ -760,9 +769,9 @@ def process_page(process: Process, user: User, lang: str = "el") -> ProcessPage:
             for d in deadlines
         ],
         steps=steps,
-        council=_rows(CouncilDecision, pid),
+        council=council,
         appeal=appeal,
-        events=_rows(ExternalEvent, pid),
+        events=events,
         history=list(
             db.session.scalars(
                 sa.select(AuditLog)
