@@ -221,6 +221,27 @@ def test_extend_a_deadline_with_a_reason(app, team, make_process):
     assert "Παράταση προθεσμίας" in text  # the history line
 
 
+def test_the_deadline_form_is_called_a_change_not_an_extension(app, team, make_process):
+    """The form moves a date later or earlier: its title and the file page's button say so."""
+    clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    process = drive(make_process("umea"), team, "contact")
+    deadline = db.session.scalars(
+        sa.select(Deadline).where(Deadline.process_id == process.id, Deadline.status == "open")
+    ).one()
+    staff = Browser(app, "staff@example.org")
+    link = f'href="/deadlines/{deadline.id}/extend">'
+    for lang, title, button in (
+        ("el", "Αλλαγή προθεσμίας", "Αλλαγή ημερομηνίας"),
+        ("en", "Change a deadline", "Change date"),
+    ):
+        staff.language(lang)
+        form = staff.text(f"/deadlines/{deadline.id}/extend")
+        assert f"<h1>{title}</h1>" in form and f"<title>{title}" in form
+        assert "Παράταση προθεσμίας" not in form and "Extend a deadline" not in form
+        page = staff.text(f"/processes/{process.id}")
+        assert f"{link}{button}</a>" in page
+
+
 def test_statutory_window_cannot_be_shortened(app, team, at_council):
     staff = Browser(app, "staff@example.org")
     staff.post(f"/processes/{at_council.id}/council", council_data(fresh(at_council.id).version))
