@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from tests.services.support import vote
 from tracker import clock, seed
 from tracker.domain.calendar import to_local
 from tracker.extensions import db
@@ -79,18 +80,7 @@ def council_approves(
 ) -> None:
     records.record_council_decision(
         process.id,
-        records.CouncilInput(
-            purpose="approval",
-            session_date=posted - timedelta(days=2),
-            decision_number=number,
-            members=41,
-            present=27,
-            votes_for=24,
-            against=1,
-            abstain=2,
-            ada="6ΞΑΖ46ΜΤΛΗ-ΡΣΚ",
-            posted_on=posted,
-        ),
+        vote(session_date=posted - timedelta(days=2), decision_number=number, posted_on=posted),
         staff,  # type: ignore[arg-type]
     )
     db.session.commit()

@@ -55,6 +55,7 @@ from markupsafe import escape
 
 from tests.conftest import PASSWORD, authority
 from tests.figures import record
+from tests.services.support import vote
 from tests.views.screens import Browser, drive, today, token_in
 from tracker.extensions import db
 from tracker.models import Process, User
@@ -582,16 +583,7 @@ def build_world(team: dict[str, User], make_process: Callable[..., Process]) -> 
     voted = drive(make_process("strovolos"), team, until="council")
     records.record_council_decision(
         voted.id,
-        records.CouncilInput(
-            purpose="approval",
-            session_date=today(),
-            decision_number="215/2026",
-            members=41,
-            present=27,
-            votes_for=24,
-            against=1,
-            abstain=2,
-        ),
+        vote(decision_number="215/2026", ada="", posted_on=None),
         team["staff"],
     )
     delegations.create(

@@ -7,6 +7,7 @@ transaction, committed, or rolled back when the service refuses.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -58,6 +59,23 @@ def approve_all(process: Process, rounds: int = 6) -> None:
     )
 
 
+def vote(**changes: Any) -> records.CouncilInput:
+    """The Vilnius vote of scenario 2 (41 members, 27 present, 24-1-2, posted today), changed."""
+    base = records.CouncilInput(
+        purpose="approval",
+        session_date=today(),
+        decision_number="214/2026",
+        members=41,
+        present=27,
+        votes_for=24,
+        against=1,
+        abstain=2,
+        ada="6ΞΑΖ46ΜΤΛΗ-ΡΣΚ",
+        posted_on=today(),
+    )
+    return replace(base, **changes)
+
+
 def council(
     process: Process,
     actor: User,
@@ -68,17 +86,12 @@ def council(
 ) -> Any:
     """Record a council vote typed from the minutes; ``outcome`` picks the counts."""
     yes, no = (24, 1) if outcome == "approved" else (5, 20)
-    data = records.CouncilInput(
+    data = vote(
         purpose=purpose,
         phase=phase,
-        session_date=today(),
         decision_number=f"{process.id}{purpose[:3]}/2026",
-        members=41,
-        present=27,
         votes_for=yes,
         against=no,
-        abstain=2,
-        ada="6ΞΑΖ46ΜΤΛΗ-ΡΣΚ",
         posted_on=posted or today(),
     )
     return act(records.record_council_decision, process.id, data, actor)
@@ -86,6 +99,17 @@ def council(
 
 def external(process: Process, actor: User, kind: str, outcome: str) -> Any:
     return act(records.record_external, process.id, kind, outcome, today(), actor)
+
+
+def to_council(process: Process, team: dict[str, User]) -> None:
+    """Through the sign-offs, the partner's replies and the agenda, to the council's vote."""
+    approve_all(process)
+    external(process, team["staff"], "partner_reply", "positive")
+    approve_all(process)
+    external(process, team["staff"], "partner_loi_reply", "positive")
+    approve_all(process)
+    approve_all(process)
+    assert states(process) == {"council_decision"}
 
 
 def pass_time(days: float) -> list[int]:

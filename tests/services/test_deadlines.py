@@ -23,7 +23,7 @@ from tracker.models import (
 from tracker.services import deadlines, processes
 from tracker.services.errors import Forbidden, Invalid, Refused
 
-from .support import act, approve_all, council, external, pass_time, snapshot, states, today
+from .support import act, approve_all, council, external, pass_time, snapshot, to_council, today
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
@@ -45,16 +45,6 @@ def open_deadline(process: Process, kind: str = "step", state: str | None = None
 def reminders(deadline: Deadline) -> dict[tuple[str, datetime], str]:
     rows = db.session.scalars(sa.select(Reminder).where(Reminder.deadline_id == deadline.id))
     return {(r.rung, r.fire_dt): r.status for r in rows}
-
-
-def to_council(process: Process, team: dict[str, User]) -> None:
-    approve_all(process)
-    external(process, team["staff"], "partner_reply", "positive")
-    approve_all(process)
-    external(process, team["staff"], "partner_loi_reply", "positive")
-    approve_all(process)
-    approve_all(process)
-    assert states(process) == {"council_decision"}
 
 
 def test_extension_needs_a_reason_and_the_right_role(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -14,33 +13,7 @@ from tracker.models import CouncilDecision, Process, User
 from tracker.services import processes, records
 from tracker.services.errors import Forbidden, Invalid, NotFound, Refused, Stale
 
-from .support import act, approve_all, council, external, snapshot, states, today
-
-
-def vote(**changes: object) -> records.CouncilInput:
-    base = records.CouncilInput(
-        purpose="approval",
-        session_date=today(),
-        decision_number="214/2026",
-        members=41,
-        present=27,
-        votes_for=24,
-        against=1,
-        abstain=2,
-        ada="6ΞΑΖ46ΜΤΛΗ-ΡΣΚ",
-        posted_on=today(),
-    )
-    return replace(base, **changes)  # type: ignore[arg-type]
-
-
-def at_council(process: Process, team: dict[str, User]) -> None:
-    approve_all(process)
-    external(process, team["staff"], "partner_reply", "positive")
-    approve_all(process)
-    external(process, team["staff"], "partner_loi_reply", "positive")
-    approve_all(process)
-    approve_all(process)
-    assert states(process) == {"council_decision"}
+from .support import act, approve_all, council, external, snapshot, states, to_council, today, vote
 
 
 def test_a_stale_page_is_refused_and_nothing_changes(
@@ -122,7 +95,7 @@ def test_an_impossible_vote_is_refused_field_by_field(
 ) -> None:
     """Scenario 12: a typo in the ΑΔΑ, a count that cannot add up; nothing half-saved."""
     process = make_process("umea")
-    at_council(process, team)
+    to_council(process, team)
     before = snapshot()
     with pytest.raises(Invalid) as invalid:
         act(records.record_council_decision, process.id, vote(**changes), team["staff"])
@@ -134,7 +107,7 @@ def test_the_ada_is_stored_normalised(
     team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
     process = make_process("umea")
-    at_council(process, team)
+    to_council(process, team)
     act(records.record_council_decision, process.id, vote(ada=" 6ξαζ46μτλη – ρσκ "), team["staff"])
     stored = db.session.scalars(sa.select(CouncilDecision.ada)).one()
     assert stored == "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ"
@@ -200,7 +173,7 @@ def test_the_ministry_flag_is_frozen_between_fork_and_join(
     act(processes.set_flag, process.id, "requires_ministry", True, team["staff"])
     act(processes.set_flag, process.id, "requires_ministry", False, team["staff"])
     act(processes.set_flag, process.id, "requires_ministry", True, team["staff"])
-    at_council(process, team)
+    to_council(process, team)
     council(process, team["staff"])
     assert states(process) == {"ministry_review", "partner_approval"}
     before = snapshot()

@@ -57,7 +57,7 @@ from tracker.seed import seed_reference
 from tracker.services import accounts, approvals, deadlines, processes, records
 from tracker.services.errors import ServiceError
 
-from .support import act, snapshot, today
+from .support import act, snapshot, today, vote
 
 START = datetime(2026, 3, 2, 7, 0, tzinfo=UTC)
 PARTNERS = ("umea", "vilnius", "nea_ionia", "limassol", "chaoyang", "positano")
@@ -202,6 +202,23 @@ COUNTS = sa.text(
         for name in ("process", "council_decision", "deadline_extension", "step")
     )
 )
+
+
+def undecided(pid: int) -> list[ApprovalRequest]:
+    """Undecided requests of the current rounds of a file's open steps, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(ApprovalRequest)
+            .join(Step, Step.id == ApprovalRequest.step_id)
+            .where(
+                ApprovalRequest.process_id == pid,
+                ApprovalRequest.status == "pending",
+                Step.status == "open",
+                Step.round == ApprovalRequest.round,
+            )
+            .order_by(ApprovalRequest.id)
+        )
+    )
 
 
 class WorkflowMachine(RuleBasedStateMachine):
@@ -361,17 +378,7 @@ class WorkflowMachine(RuleBasedStateMachine):
             facts = processes.facts_for(process)
             early += [
                 r
-                for r in db.session.scalars(
-                    sa.select(ApprovalRequest)
-                    .join(Step, Step.id == ApprovalRequest.step_id)
-                    .where(
-                        ApprovalRequest.process_id == pid,
-                        ApprovalRequest.status == "pending",
-                        Step.status == "open",
-                        Step.round == ApprovalRequest.round,
-                    )
-                    .order_by(ApprovalRequest.id)
-                )
+                for r in undecided(pid)
                 if r.group_index not in self._turn(process.definition, facts, r.state)
             ]
         STATS["out of turn chances"] += 1
@@ -454,12 +461,11 @@ class WorkflowMachine(RuleBasedStateMachine):
         pid = self.pick_pid(data)
         actor = self.pick_user(data)
         day = today()
-        vote = records.CouncilInput(
+        typed = vote(
             purpose=purpose,
             phase=phase,
             session_date=day,
             decision_number="12/2026",
-            members=41,
             present=present,
             votes_for=split[0],
             against=split[1],
@@ -470,7 +476,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         self.attempt(
             records.record_council_decision,
             pid,
-            vote,
+            typed,
             actor,
             permitted=lambda: allowed(actor, "council.record"),
         )
@@ -582,21 +588,7 @@ class WorkflowMachine(RuleBasedStateMachine):
         facts = processes.facts_for(process)
         if defn.is_terminal(facts.active):
             return
-        waiting = [
-            r
-            for r in db.session.scalars(
-                sa.select(ApprovalRequest)
-                .join(Step, Step.id == ApprovalRequest.step_id)
-                .where(
-                    ApprovalRequest.process_id == pid,
-                    ApprovalRequest.status == "pending",
-                    Step.status == "open",
-                    Step.round == ApprovalRequest.round,
-                )
-                .order_by(ApprovalRequest.id)
-            )
-            if r.group_index in self._turn(defn, facts, r.state)
-        ]
+        waiting = [r for r in undecided(pid) if r.group_index in self._turn(defn, facts, r.state)]
         events, purposes = engine.awaited(defn, facts)
         staff = self.user("staff")
         if waiting:
@@ -612,10 +604,9 @@ class WorkflowMachine(RuleBasedStateMachine):
                 records.record_external, pid, kind, outcome, today(), staff, permitted=lambda: True
             )
         elif "approval" in purposes and facts.latest_council("approval") is None:
-            vote = records.CouncilInput(
-                "approval", today(), "214/2026", 41, 27, 24, 1, 2, "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ", today()
+            self.attempt(
+                records.record_council_decision, pid, vote(), staff, permitted=lambda: True
             )
-            self.attempt(records.record_council_decision, pid, vote, staff, permitted=lambda: True)
         elif facts.active & {"ready_to_sign", "signed_phase_a"}:
             key = "sign_phase_a" if "ready_to_sign" in facts.active else "sign_phase_b"
             payload = {"date": today().isoformat(), "place": "home"}

@@ -11,6 +11,7 @@ from flask import Flask, g
 from flask.testing import FlaskClient
 
 from tests.conftest import CSRF_RE, PASSWORD
+from tests.services.support import vote
 from tracker import clock, seed
 from tracker.domain.calendar import to_local
 from tracker.extensions import db
@@ -191,22 +192,7 @@ def drive(process: Process, team: dict[str, User], until: str) -> Process:
         ),
         "agenda": approve_all,
         "council": approve_all,
-        "parallel": lambda: records.record_council_decision(
-            process.id,
-            records.CouncilInput(
-                purpose="approval",
-                session_date=today(),
-                decision_number="214/2026",
-                members=41,
-                present=27,
-                votes_for=24,
-                against=1,
-                abstain=2,
-                ada="6ΞΑΖ46ΜΤΛΗ-ΡΣΚ",
-                posted_on=today(),
-            ),
-            staff,
-        ),
+        "parallel": lambda: records.record_council_decision(process.id, vote(), staff),
         "outside": lambda: (
             records.record_external(process.id, "ministry_decision", "consent", today(), staff)
             if "ministry_review" in processes.active_states(process)
