@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -374,6 +374,21 @@ def record(api, staff, process_id, path, body):
     return r.get_json()
 
 
+def council_vote(session_date: date, **more: str) -> dict[str, object]:
+    """The Vilnius vote of scenario 2 as the API takes it; no ΑΔΑ or posting date unless given."""
+    return {
+        "purpose": "approval",
+        "session_date": session_date.isoformat(),
+        "decision_number": "214/2026",
+        "members": 41,
+        "present": 27,
+        "votes_for": 24,
+        "against": 1,
+        "abstain": 2,
+        **more,
+    }
+
+
 def test_a_twinning_from_idea_to_active_through_the_api(api, team):
     staff = team["staff"]
     today = to_local(clock.utcnow()).date()
@@ -394,18 +409,11 @@ def test_a_twinning_from_idea_to_active_through_the_api(api, team):
     assert states(decide_all(api, team["c2"], pid)) == ["council_agenda"]
     assert states(decide_all(api, team["president"], pid)) == ["council_decision"]
 
-    vote = {
-        "purpose": "approval",
-        "session_date": (today - timedelta(days=20)).isoformat(),
-        "posted_on": (today - timedelta(days=19)).isoformat(),
-        "decision_number": "214/2026",
-        "ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ",
-        "members": 41,
-        "present": 27,
-        "votes_for": 24,
-        "against": 1,
-        "abstain": 2,
-    }
+    vote = council_vote(
+        today - timedelta(days=20),
+        posted_on=(today - timedelta(days=19)).isoformat(),
+        ada="6ΞΑΖ46ΜΤΛΗ-ΡΣΚ",
+    )
     body = record(api, staff, pid, "council-decisions", vote)
     assert states(body) == ["ministry_review", "partner_approval"]
     assert body["council_decisions"][0]["outcome"] == "approved"
@@ -506,16 +514,7 @@ def test_a_decision_recorded_without_its_posting_gets_it_later(api, team, make_p
     staff = team["staff"]
     pid = drive(make_process("vilnius"), team, "council").id
     today = to_local(clock.utcnow()).date()
-    vote = {
-        "purpose": "approval",
-        "session_date": today.isoformat(),
-        "decision_number": "214/2026",
-        "members": 41,
-        "present": 27,
-        "votes_for": 24,
-        "against": 1,
-        "abstain": 2,
-    }
+    vote = council_vote(today)
     body = record(api, staff, pid, "council-decisions", vote)
     [decision] = body["council_decisions"]
     assert decision["ada"] == "" and decision["posted_on"] is None

@@ -188,16 +188,21 @@ def test_a_claimed_reminder_made_stale_by_an_extension_is_dropped(app, team, mak
     assert outbox(f"reminder:{first.id}:") == []
 
 
-def test_the_appeal_window_announces_its_opening_and_its_closing(
-    app, team, make_process, smtp, tick
-):
+def appeal_window_at_t0(team, make_process) -> Deadline:
+    """Vilnius's council approves at T0, posted that day: its statutory appeal window opens."""
     clock.freeze(T0)
     process = make_process("vilnius")
     to_council(process, team["staff"])
     council_approves(process, team["staff"], today())
-    window = db.session.scalars(
+    return db.session.scalars(
         sa.select(Deadline).where(Deadline.process_id == process.id, Deadline.kind == "appeal")
     ).one()
+
+
+def test_the_appeal_window_announces_its_opening_and_its_closing(
+    app, team, make_process, smtp, tick
+):
+    window = appeal_window_at_t0(team, make_process)
     assert window.kind == "appeal" and window.is_statutory
     advance(T0 + timedelta(days=20), timedelta(hours=3), tick)
 
@@ -220,13 +225,7 @@ def test_a_closing_notice_sent_before_the_end_says_closes_today(
     app, team, make_process, smtp, tick
 ):
     """A window whose stored ladder announces its last morning (opened before the rule)."""
-    clock.freeze(T0)
-    process = make_process("vilnius")
-    to_council(process, team["staff"])
-    council_approves(process, team["staff"], today())
-    window = db.session.scalars(
-        sa.select(Deadline).where(Deadline.process_id == process.id, Deadline.kind == "appeal")
-    ).one()
+    window = appeal_window_at_t0(team, make_process)
     ladder = records.APPEAL_LADDER.to_dict()
     ladder["rungs"][1]["offset"] = 0
     window.ladder = ladder
