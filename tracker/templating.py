@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Mapping
 
 from flask import Flask
 from flask_babel import format_date, format_datetime, get_translations
 from flask_login import current_user
-from jinja2.ext import _make_new_gettext
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 
 from .domain.roles import ROLES
 from .domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, OUTCOMES, PHASES, Reason, pick
@@ -62,6 +65,25 @@ def web_url(value: str | None) -> str:
     return text if is_web_url(text) else ""
 
 
+def page_gettext(lookup: Callable[[str], str]) -> Callable[..., str]:
+    """Jinja's new-style ``_``/``gettext`` over a catalogue already resolved for the page.
+
+    The same contract as the i18n extension's: the message is always a ``%`` format
+    (so "%%" reads "%"), and under autoescape it is ``Markup``, so the values put into
+    it are escaped and the translation's own markup is kept.
+    """
+
+    @pass_context
+    def gettext(context: Context, message: str, **variables: Any) -> str:
+        text: str = lookup(message)
+        if context.eval_ctx.autoescape:
+            # Our own catalogue's text, trusted; the values put into it escape through %.
+            text = Markup(text)  # noqa: S704  # nosec B704
+        return text % variables
+
+    return gettext
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         localdt=localdt,
@@ -88,5 +110,5 @@ def init_app(app: Flask) -> None:
             # hundred per file page); a page resolves it once when it starts rendering.
             # Macros imported without context, and mail (mailtext renders from the
             # environment under force_locale), keep Flask-Babel's own `_`.
-            "gettext": _make_new_gettext(get_translations().ugettext),
+            "gettext": page_gettext(get_translations().ugettext),
         }
