@@ -45,6 +45,27 @@ def to_council_decision(process: Process, team: dict[str, User]) -> None:
     assert states(process) == {"council_decision"}
 
 
+def agreed(process: Process, team: dict[str, User]) -> None:
+    """Voted, approved by the partner, final text agreed (a Greek partner: no ministry)."""
+    to_council_decision(process, team)
+    council(process, team["staff"])
+    external(process, team["staff"], "partner_decision", "approved")
+    act(processes.set_flag, process.id, "final_text_agreed", True, team["staff"])
+
+
+def signed_jointly(process: Process, team: dict[str, User]) -> None:
+    """``agreed``, the appeal window run out, and signed at home in one ceremony."""
+    agreed(process, team)
+    pass_time(16)
+    act(
+        processes.transition,
+        process.id,
+        "sign_jointly",
+        team["staff"],
+        payload={"date": today().isoformat(), "place": "home"},
+    )
+
+
 def test_a_twinning_with_umea_from_idea_to_active(
     team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
@@ -236,18 +257,7 @@ def test_partner_reorganised_goes_to_review_with_the_successor(
 ) -> None:
     """Scenario 7: Nea Ionia is now part of Volos."""
     process = make_process("nea_ionia")
-    to_council_decision(process, team)
-    council(process, team["staff"])
-    external(process, team["staff"], "partner_decision", "approved")
-    act(processes.set_flag, process.id, "final_text_agreed", True, team["staff"])
-    pass_time(16)
-    act(
-        processes.transition,
-        process.id,
-        "sign_jointly",
-        team["staff"],
-        payload={"date": today().isoformat(), "place": "home"},
-    )
+    signed_jointly(process, team)
     volos = authority("volos")
     with pytest.raises(Exception) as bad:
         act(
@@ -283,18 +293,7 @@ def test_a_renewal_goes_back_through_the_council(
 ) -> None:
     """The first council approval does not approve the renewed text."""
     process = make_process("nea_ionia")
-    to_council_decision(process, team)
-    council(process, team["staff"])
-    external(process, team["staff"], "partner_decision", "approved")
-    act(processes.set_flag, process.id, "final_text_agreed", True, team["staff"])
-    pass_time(16)
-    act(
-        processes.transition,
-        process.id,
-        "sign_jointly",
-        team["staff"],
-        payload={"date": today().isoformat(), "place": "home"},
-    )
+    signed_jointly(process, team)
     pass_time(1)
     for key in ("start_review", "renew", "redraft"):
         act(processes.transition, process.id, key, team["staff"])
@@ -311,10 +310,7 @@ def test_timers_wait_for_the_clock_and_then_the_file_moves(
 ) -> None:
     """Scenario 2: signing is blocked until the appeal window closes, and says until when."""
     process = make_process("nea_ionia")
-    to_council_decision(process, team)
-    council(process, team["staff"])
-    external(process, team["staff"], "partner_decision", "approved")
-    act(processes.set_flag, process.id, "final_text_agreed", True, team["staff"])
+    agreed(process, team)
     reasons = processes.check(process, "ready", team["staff"])
     assert [r.code for r in reasons] == ["appeal_window_open"]
     assert "until" in reasons[0].text("en")
@@ -380,10 +376,7 @@ def test_signing_inputs_are_checked_field_by_field(
     team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
     process = make_process("nea_ionia")
-    to_council_decision(process, team)
-    council(process, team["staff"])
-    external(process, team["staff"], "partner_decision", "approved")
-    act(processes.set_flag, process.id, "final_text_agreed", True, team["staff"])
+    agreed(process, team)
     pass_time(16)
     from tracker.services.errors import Invalid
 
