@@ -47,12 +47,24 @@ def reminders(deadline: Deadline) -> dict[tuple[str, datetime], str]:
     return {(r.rung, r.fire_dt): r.status for r in rows}
 
 
+def in_contact(make_process: Callable[..., Process]) -> tuple[Process, Deadline]:
+    """Umeå's file in exploratory contact (30 calendar days, default ladder), and its deadline."""
+    process = make_process("umea")
+    approve_all(process)
+    return process, open_deadline(process)
+
+
+def voted(process: Process, team: dict[str, User]) -> Process:
+    """The file carried to the council, which approves it."""
+    to_council(process, team)
+    council(process, team["staff"])
+    return process
+
+
 def test_extension_needs_a_reason_and_the_right_role(
     frozen: None, team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
-    process = make_process("umea")
-    approve_all(process)
-    deadline = open_deadline(process)
+    _, deadline = in_contact(make_process)
     later = to_local(deadline.due_dt).date() + timedelta(days=10)
     before = snapshot()
     with pytest.raises(Invalid) as invalid:
@@ -72,9 +84,7 @@ def test_extension_retimes_reminders_and_keeps_both_dates(
     frozen: None, team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
     """Scenario 6: the partner asks for a later date; reminders follow, history keeps both."""
-    process = make_process("umea")
-    approve_all(process)  # exploratory contact: 30 calendar days, default ladder
-    deadline = open_deadline(process)
+    process, deadline = in_contact(make_process)
     old_due = deadline.due_dt
     old = reminders(deadline)
     assert old and set(old.values()) == {"pending"}
@@ -107,9 +117,7 @@ def test_extension_retimes_reminders_and_keeps_both_dates(
 def test_extension_and_reminders_are_one_transaction(
     frozen: None, team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
-    process = make_process("umea")
-    approve_all(process)
-    deadline = open_deadline(process)
+    _, deadline = in_contact(make_process)
     before = snapshot()
     old = reminders(deadline)
     deadlines.extend(deadline.id, START.date() + timedelta(days=50), "later", team["staff"])
@@ -122,9 +130,7 @@ def test_extension_and_reminders_are_one_transaction(
 def test_moving_back_and_forth_never_duplicates_a_reminder(
     frozen: None, team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
-    process = make_process("umea")
-    approve_all(process)
-    deadline = open_deadline(process)
+    _, deadline = in_contact(make_process)
     original = to_local(deadline.due_dt).date()
     first = min(
         db.session.scalars(sa.select(Reminder).where(Reminder.deadline_id == deadline.id)),
@@ -147,9 +153,7 @@ def test_a_ladder_counted_from_the_start_survives_an_extension(
     frozen: None, team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
     """Ministry reminders at 30 and 45 days from the request do not move with the due date."""
-    process = make_process("umea")
-    to_council(process, team)
-    council(process, team["staff"])
+    process = voted(make_process("umea"), team)
     deadline = open_deadline(process, state="ministry_review")
     old = reminders(deadline)
     assert {rung for rung, _ in old} == {"day30", "day45", "escalation"}
@@ -171,9 +175,7 @@ def test_a_ladder_counted_from_the_start_survives_an_extension(
 def test_a_statutory_window_can_grow_but_never_shrink(
     frozen: None, team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
-    process = make_process("nea_ionia")
-    to_council(process, team)
-    council(process, team["staff"])
+    process = voted(make_process("nea_ionia"), team)
     window = open_deadline(process, kind="appeal")
     assert window.is_statutory
     due_day = to_local(window.due_dt).date()
@@ -195,9 +197,7 @@ def test_a_statutory_window_can_grow_but_never_shrink(
 def test_a_closed_deadline_cannot_move(
     frozen: None, team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
-    process = make_process("umea")
-    approve_all(process)
-    deadline = open_deadline(process)
+    process, deadline = in_contact(make_process)
     external(process, team["staff"], "partner_reply", "positive")
     db.session.refresh(deadline)
     assert deadline.status == "met"
@@ -209,9 +209,7 @@ def test_a_closed_deadline_cannot_move(
 def test_elapsed_timers_close_and_wake_their_files(
     frozen: None, team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
-    process = make_process("nea_ionia")
-    to_council(process, team)
-    council(process, team["staff"])
+    process = voted(make_process("nea_ionia"), team)
     window = open_deadline(process, kind="appeal")
     assert pass_time(14) == []
     assert pass_time(2) == [process.id]
@@ -228,9 +226,7 @@ def test_a_deadline_moved_earlier_says_so_and_updates_the_movers_calendar_too(
     who holds the calendar entry, gets the replacing entry (same UID, SEQUENCE 1)."""
     from tracker.services import history
 
-    process = make_process("umea")  # owned by staff
-    approve_all(process)
-    deadline = open_deadline(process)
+    process, deadline = in_contact(make_process)  # owned by staff
     earlier = to_local(deadline.due_dt).date() - timedelta(days=7)
 
     act(deadlines.extend, deadline.id, earlier, "Η τελετή μετατέθηκε νωρίτερα.", team["staff"])
