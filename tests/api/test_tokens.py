@@ -248,6 +248,8 @@ def test_page_creates_a_token_with_each_lifetime(auth, client, team, api, days):
     assert response.status_code == 201
     (token,) = db.session.scalars(sa.select(ApiToken)).all()
     assert token.expires_at == T0 + timedelta(days=days)
+    until = {30: "1/4/26, 12:00", 90: "31/5/26, 12:00", 365: "2/3/27, 11:00"}[days]
+    assert f"Ισχύει έως {until}" in response.get_data(as_text=True)  # Athens time
     secret = SECRET_RE.search(response.get_data(as_text=True)).group(0)
     me = api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
     assert me.status_code == 200
