@@ -53,6 +53,18 @@ def same_form_at_once(browser: Browser, path: str, data: dict[str, Any]) -> Coun
     return statuses
 
 
+def double_clicked(
+    app: Flask, tmp_path: Path, email: str, path: str, data: dict[str, Any]
+) -> Counter[int]:
+    """``same_form_at_once`` by ``email``, logged in to a real server of its own."""
+    with serving(server_app(app, tmp_path)) as base:
+        browser = Browser(base, email)
+        browser.login()
+        statuses = same_form_at_once(browser, path, data)
+        browser.close()
+    return statuses
+
+
 def count(model: Any, *where: Any) -> int:
     """Count in a new transaction: an open one (SQLite) would still show its old snapshot."""
     db.session.commit()
@@ -76,13 +88,13 @@ def test_approval_decision_double_clicked_records_once(
         )
     )
     db.session.commit()
-    with serving(server_app(app, tmp_path)) as base:
-        head = Browser(base, "head@example.org")
-        head.login()
-        statuses = same_form_at_once(
-            head, f"/approvals/{request_id}", {"decision": "approved", "password": PASSWORD}
-        )
-        head.close()
+    statuses = double_clicked(
+        app,
+        tmp_path,
+        "head@example.org",
+        f"/approvals/{request_id}",
+        {"decision": "approved", "password": PASSWORD},
+    )
     assert statuses == {302: 1, 409: CLICKS}, statuses
     assert history(process.id, "approval.approved") == 1
     assert history(process.id, "process.transition") == 1
@@ -95,11 +107,9 @@ def test_council_decision_double_clicked_records_once(
     process = drive(make_process("vilnius"), team, until="council")
     data = council_data(process.version)
     db.session.commit()
-    with serving(server_app(app, tmp_path)) as base:
-        staff = Browser(base, "staff@example.org")
-        staff.login()
-        statuses = same_form_at_once(staff, f"/processes/{process.id}/council", data)
-        staff.close()
+    statuses = double_clicked(
+        app, tmp_path, "staff@example.org", f"/processes/{process.id}/council", data
+    )
     assert statuses == {302: 1, 409: CLICKS}, statuses
     assert count(CouncilDecision, CouncilDecision.process_id == process.id) == 1
     assert history(process.id, "council.record") == 1
@@ -137,11 +147,9 @@ def test_transition_double_clicked_records_once(
     process = make_process("limassol")
     data = {"version": process.version, "transition": "abandon"}
     db.session.commit()
-    with serving(server_app(app, tmp_path)) as base:
-        head = Browser(base, "head@example.org")
-        head.login()
-        statuses = same_form_at_once(head, f"/processes/{process.id}/transition", data)
-        head.close()
+    statuses = double_clicked(
+        app, tmp_path, "head@example.org", f"/processes/{process.id}/transition", data
+    )
     assert statuses == {302: 1, 409: CLICKS}, statuses
     assert history(process.id, "process.transition") == 1
     assert count(Step, Step.process_id == process.id, Step.state == "abandoned") == 1
