@@ -45,10 +45,15 @@ def to_council_decision(process: Process, team: dict[str, User]) -> None:
     assert states(process) == {"council_decision"}
 
 
-def agreed(process: Process, team: dict[str, User]) -> None:
-    """Voted, approved by the partner, final text agreed (a Greek partner: no ministry)."""
+def voted(process: Process, team: dict[str, User]) -> None:
+    """Carried to the council decision, and the council approves."""
     to_council_decision(process, team)
     council(process, team["staff"])
+
+
+def agreed(process: Process, team: dict[str, User]) -> None:
+    """Voted, approved by the partner, final text agreed (a Greek partner: no ministry)."""
+    voted(process, team)
     external(process, team["staff"], "partner_decision", "approved")
     act(processes.set_flag, process.id, "final_text_agreed", True, team["staff"])
 
@@ -70,8 +75,7 @@ def test_a_twinning_with_umea_from_idea_to_active(
     team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
     process = make_process("umea")
-    to_council_decision(process, team)
-    council(process, team["staff"])
+    voted(process, team)
     assert states(process) == {"ministry_review", "partner_approval"}  # abroad: the ministry too
     external(process, team["staff"], "ministry_decision", "consent")
     assert states(process) == {"ministry_consented", "partner_approval"}
@@ -125,8 +129,7 @@ def test_nea_ionia_needs_no_ministry_consent(
 ) -> None:
     """A Greek–Greek twinning skips the ministry (configurable: ministry_exempt_countries)."""
     process = make_process("nea_ionia")
-    to_council_decision(process, team)
-    council(process, team["staff"])
+    voted(process, team)
     assert states(process) == {"partner_approval"}
     external(process, team["staff"], "partner_decision", "approved")
     act(processes.set_flag, process.id, "final_text_agreed", True, team["staff"])
@@ -146,8 +149,7 @@ def test_ministry_refusal_rejects_the_whole_file(
     team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
     process = make_process("positano")
-    to_council_decision(process, team)
-    council(process, team["staff"])
+    voted(process, team)
     external(process, team["staff"], "partner_decision", "approved")
     external(process, team["staff"], "ministry_decision", "refusal")
     assert states(process) == {"rejected"}
@@ -160,8 +162,7 @@ def test_the_ministry_flag_can_require_consent_for_a_greek_partner(
 ) -> None:
     process = make_process("volos")
     act(processes.set_flag, process.id, "requires_ministry", True, team["staff"])
-    to_council_decision(process, team)
-    council(process, team["staff"])
+    voted(process, team)
     assert states(process) == {"ministry_review", "partner_approval"}
 
 
@@ -170,8 +171,7 @@ def test_a_memorandum_with_chaoyang(
 ) -> None:
     process = make_process("chaoyang", "memorandum")
     assert process.workflow.name == "memorandum"
-    to_council_decision(process, team)
-    council(process, team["staff"])
+    voted(process, team)
     external(process, team["staff"], "ministry_decision", "consent")
     external(process, team["staff"], "partner_decision", "approved")
     act(processes.set_flag, process.id, "final_text_agreed", True, team["staff"])
@@ -324,8 +324,7 @@ def test_an_appeal_lodged_blocks_signing_until_dismissed(
     team: dict[str, User], make_process: Callable[..., Process]
 ) -> None:
     process = make_process("nea_ionia")
-    to_council_decision(process, team)
-    council(process, team["staff"])
+    voted(process, team)
     external(process, team["staff"], "appeal", "lodged")
     external(process, team["staff"], "partner_decision", "approved")
     act(processes.set_flag, process.id, "final_text_agreed", True, team["staff"])
@@ -352,8 +351,7 @@ def test_signing_abroad_needs_a_travel_decision(
     needs_trip: bool,
 ) -> None:
     process = make_process(partner)
-    to_council_decision(process, team)
-    council(process, team["staff"])
+    voted(process, team)
     if "ministry_review" in states(process):
         external(process, team["staff"], "ministry_decision", "consent")
     external(process, team["staff"], "partner_decision", "approved")
