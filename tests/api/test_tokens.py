@@ -312,3 +312,9 @@ def test_create_token_from_the_command_line_with_a_lifetime(runner, team):
     )
     assert refused.exit_code != 0
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 1
+
+
+def test_the_account_page_leads_to_the_tokens(auth, client, team):
+    login(auth, "staff@example.org")
+    page = client.get("/account/").get_data(as_text=True)
+    assert '<a href="/account/tokens/">Διακριτικά API</a>' in page
