@@ -586,6 +586,11 @@ def build_world(team: dict[str, User], make_process: Callable[..., Process]) -> 
         vote(decision_number="215/2026", ada="", posted_on=None),
         team["staff"],
     )
+    # A vote with its ΑΔΑ, not yet posted: "correct the ΑΔΑ" appears as well.
+    with_ada = drive(make_process("lakatamia"), team, until="council")
+    records.record_council_decision(
+        with_ada.id, vote(decision_number="216/2026", posted_on=None), team["staff"]
+    )
     delegations.create(
         team["head"], team["deputy"], today(), today() + timedelta(days=4), team["head"]
     )
@@ -612,7 +617,7 @@ def build_world(team: dict[str, User], make_process: Callable[..., Process]) -> 
     )
     db.session.commit()
     return World(
-        [idea, council, contact, memorandum, voted],
+        [idea, council, contact, memorandum, voted, with_ada],
         int(request_id),
         int(deadline_id),
         [team["c2"].id, team["c3"].id],

@@ -410,6 +410,59 @@ def test_posting_fills_gaps_and_never_overwrites(app, team, at_council):
     assert "Already recorded (20 Nov 2026); it is not changed here." in late.get_data(as_text=True)
 
 
+def test_a_mistyped_ada_is_corrected_with_a_reason(app, team, at_council):
+    """Scenario 12: a typo in the ΑΔΑ is mended; the history keeps both and why."""
+    decision = vote_without_posting(app, at_council)
+    staff = Browser(app, "staff@example.org")
+    posting = f"/council-decisions/{decision.id}/posting"
+    assert staff.submit(posting, {"ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ"}).status_code == 302
+    form = f"/council-decisions/{decision.id}/ada"
+    assert f'href="{form}"' in staff.text(f"/processes/{at_council.id}")
+    assert f'href="{form}"' in staff.text(posting)  # where "already recorded" sends them
+    events = history_count(at_council.id)
+
+    bad = staff.submit(form, {"ada": "6ΞΑΖ 46", "reason": ""})
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert 'value="6ΞΑΖ 46"' in text  # what was typed comes back, with a message per field
+    assert re.search(r'id="ada-err">\s*<li>Ο ΑΔΑ πρέπει', text)
+    assert re.search(r'id="reason-err">\s*<li>', text)
+    same = staff.submit(form, {"ada": "6ξαζ46μτλη-ρσκ", "reason": "typo"})
+    assert same.status_code == 422
+    assert "Είναι ο ΑΔΑ που είναι ήδη καταχωρισμένος." in same.get_data(as_text=True)
+    assert history_count(at_council.id) == events
+    db.session.expire_all()
+    assert db.session.get(CouncilDecision, decision.id).ada == "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ"
+
+    done = staff.submit(form, {"ada": "6ξαζ46μτλη-ρσλ", "reason": "Λάθος στο τελευταίο γράμμα"})
+    assert done.status_code == 302 and done.headers["Location"].endswith("#council-h")
+    db.session.expire_all()
+    assert db.session.get(CouncilDecision, decision.id).ada == "6ΞΑΖ46ΜΤΛΗ-ΡΣΛ"
+    history = strip_tags(staff.text(f"/processes/{at_council.id}"))
+    assert "Διόρθωση ΑΔΑ απόφασης Δ.Σ." in history
+    assert "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ → 6ΞΑΖ46ΜΤΛΗ-ΡΣΛ: Λάθος στο τελευταίο γράμμα" in history
+    staff.language("en")
+    assert "Council decision&#39;s ΑΔΑ corrected" in staff.text(f"/processes/{at_council.id}")
+
+
+def test_only_a_recorded_ada_is_corrected_and_only_by_the_office(app, team, at_council):
+    decision = vote_without_posting(app, at_council)
+    form = f"/council-decisions/{decision.id}/ada"
+    staff = Browser(app, "staff@example.org")
+    assert f'href="{form}"' not in staff.text(f"/processes/{at_council.id}")  # no ΑΔΑ yet
+    data = {"version": fresh(at_council.id).version, "ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ", "reason": "x"}
+    none_yet = staff.post(form, data)
+    assert none_yet.status_code == 422
+    assert "δεν έχει ακόμη ΑΔΑ" in none_yet.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(CouncilDecision, decision.id).ada == ""
+    councillor = Browser(app, "c1@example.org")
+    assert councillor.get(form).status_code == 403
+    assert councillor.post(form, data).status_code == 403
+    assert staff.post(form, {**data, "version": 1}).status_code == 409
+    assert staff.get("/council-decisions/999/ada").status_code == 404
+
+
 def test_only_those_who_record_decisions_add_the_posting(app, team, at_council):
     decision = vote_without_posting(app, at_council)
     form = f"/council-decisions/{decision.id}/posting"

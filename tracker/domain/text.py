@@ -159,6 +159,14 @@ REASONS: dict[str, dict[str, str]] = {
         "el": "Συμπληρώστε τον ΑΔΑ, την ημερομηνία ανάρτησης ή και τα δύο.",
         "en": "Enter the ΑΔΑ, the posting date, or both.",
     },
+    "ada_not_recorded": {
+        "el": "Η απόφαση δεν έχει ακόμη ΑΔΑ: προσθέστε τον από την ανάρτηση στη Διαύγεια.",
+        "en": "This decision has no ΑΔΑ yet: add it with the Diavgeia posting.",
+    },
+    "ada_unchanged": {
+        "el": "Είναι ο ΑΔΑ που είναι ήδη καταχωρισμένος.",
+        "en": "That is the ΑΔΑ already recorded.",
+    },
     "posting_recorded": {
         "el": "Έχει ήδη καταχωριστεί ({value}) και δεν αλλάζει από εδώ.",
         "en": "Already recorded ({value}); it is not changed here.",

@@ -66,6 +66,18 @@ class PostingForm(FlaskForm):
     posted_on = DateField(_l("Posted on Diavgeia on"), validators=[Optional()])
 
 
+class AdaCorrectionForm(FlaskForm):
+    """A recorded ΑΔΑ that was mistyped: the right one, and why (the history keeps both).
+
+    Whether each is given and well formed is the service's to say, so both messages
+    show at once.
+    """
+
+    version = IntegerField(validators=[InputRequired()])
+    ada = StringField(_l("Correct ΑΔΑ"), validators=[Length(max=40)], filters=[_strip])
+    reason = TextAreaField(_l("Reason for the correction"), validators=[Length(max=2000)])
+
+
 class ExternalForm(FlaskForm):
     """One outside event; its kind comes from the page, its possible outcomes from the kind."""
 

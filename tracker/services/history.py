@@ -37,6 +37,10 @@ LABELS: dict[str, T] = {
         "el": "Ανάρτηση απόφασης Δ.Σ. στη Διαύγεια",
         "en": "Council decision's Diavgeia posting added",
     },
+    "council.ada_corrected": {
+        "el": "Διόρθωση ΑΔΑ απόφασης Δ.Σ.",
+        "en": "Council decision's ΑΔΑ corrected",
+    },
     "external.record": {"el": "Καταχώριση εξωτερικού γεγονότος", "en": "Outside event recorded"},
     "deadline.extend": {"el": "Παράταση προθεσμίας", "en": "Deadline extended"},
     "document.upload": {"el": "Ανέβηκε έγγραφο", "en": "Document uploaded"},
@@ -130,6 +134,10 @@ def _detail(
             posted = date.fromisoformat(str(data["posted_on"]))
             parts.append(f"{pick(POSTED, lang)} {posted:%d/%m/%Y}")
         return "; ".join(parts)
+    if action == "council.ada_corrected":
+        number = f"{pick(DECISION, lang)} {data.get('number', '')}"
+        change = f"{pick(ADA, lang)} {data.get('old', '')} → {data.get('new', '')}"
+        return f"{number}; {change}: {data.get('reason', '')}"
     if action == "external.record":
         event = _titled(EXTERNAL_EVENTS, data.get("kind"), lang)
         return f"{event}: {_titled(OUTCOMES, data.get('outcome'), lang)}"

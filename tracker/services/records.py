@@ -249,6 +249,59 @@ def add_posting(
     return decision
 
 
+def correct_ada(
+    decision_id: int,
+    actor: User,
+    ada: str,
+    reason: str,
+    seen_version: int | None = None,
+) -> CouncilDecision:
+    """Correct a mistyped ΑΔΑ, with a reason; the history keeps the old and the new one.
+
+    Only the ΑΔΑ: it identifies the posting and nothing in the workflow reads it. The
+    posting date starts the appeal window and the vote counts decided the step, so
+    those are never rewritten (a wrong vote is a new council decision).
+    """
+    require(actor, "council.record")
+    found = db.session.get(CouncilDecision, decision_id)
+    if found is None:
+        raise NotFound([Reason("not_found")])
+    process = lock_process(found.process_id, seen_version)
+    decision = db.session.get(CouncilDecision, decision_id)
+    assert decision is not None
+    ada, reason = ada.strip(), (reason or "").strip()
+    errors: dict[str, list[Reason]] = {}
+    if not decision.ada:
+        errors["ada"] = [Reason("ada_not_recorded")]
+    elif not ada:
+        errors["ada"] = [Reason("required")]
+    elif not valid_ada(ada):
+        errors["ada"] = [Reason("ada_invalid")]
+    elif normalise_ada(ada) == decision.ada:
+        errors["ada"] = [Reason("ada_unchanged")]
+    if not reason:
+        errors["reason"] = [Reason("required")]
+    elif len(reason) > 2000:
+        errors["reason"] = [Reason("too_long", {"max": 2000})]
+    if errors:
+        raise Invalid(fields=errors)
+    old, decision.ada = decision.ada, normalise_ada(ada)
+    db.session.flush()
+    audit.record(
+        "council.ada_corrected",
+        actor,
+        process,
+        decision,
+        data={
+            "number": decision.decision_number,
+            "old": old,
+            "new": decision.ada,
+            "reason": reason,
+        },
+    )
+    return decision
+
+
 def start_appeal_window(process: Process, posted_on: date) -> Deadline:
     """The statutory 15-day window from posting on Diavgeia; a newer decision replaces it."""
     for old in db.session.query(Deadline).filter_by(
