@@ -11,6 +11,7 @@ from flask import g
 
 from tests.conftest import PASSWORD, csrf_token
 from tracker import clock
+from tracker.api import serial
 from tracker.extensions import db
 from tracker.models import ApiToken, AuditLog
 from tracker.services import tokens
@@ -73,6 +74,14 @@ def test_page_creates_a_token_shown_once(auth, client, team, api):
     assert response.headers["Cache-Control"] == "no-store"
     me = api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
     assert me.get_json()["email"] == "staff@example.org"
+    # The script sees which token it runs on and when that stops working (90 days: the default).
+    token = db.session.scalars(sa.select(ApiToken)).one()
+    assert me.get_json()["token"] == {
+        "name": "minutes",
+        "prefix": token.prefix,
+        "expires_at": serial.dt(token.expires_at),
+    }
+    assert (token.expires_at - token.created_dt).days == 90
     again = client.get("/account/tokens/").get_data(as_text=True)
     assert secret not in again and secret[:11] in again
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ApiToken)) == 1

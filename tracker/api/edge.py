@@ -207,6 +207,7 @@ def authenticate() -> None:
         token = db.session.get(tokens.ApiToken, token_id)
         assert token is not None
     g._login_user = g.api_user = token.user
+    g.api_token = token
     g.api_token_prefix = token.prefix
     audit.api_token.set(token.prefix)  # every history row of this request names the token
 

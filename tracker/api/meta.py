@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify
+from flask import Response, current_app, g, jsonify
 
 from ..domain.permissions import MATRIX
 from ..services.permissions import can
 from ..views.access import AUTHENTICATED, public, requires
 from . import bp
 from .edge import me
+from .serial import dt
 from .spec import build_document, operation
 
 
@@ -24,6 +25,7 @@ def openapi() -> Response:
 @requires(AUTHENTICATED)
 def whoami() -> Response:
     user = me()
+    token = g.api_token
     return jsonify(
         {
             "id": user.id,
@@ -32,5 +34,11 @@ def whoami() -> Response:
             "language": user.language,
             "roles": sorted(user.role_keys),
             "permissions": sorted(a for a in MATRIX if can(user, a)),
+            # A script learns when to ask its owner for a new token, before it stops working.
+            "token": {
+                "name": token.name,
+                "prefix": token.prefix,
+                "expires_at": dt(token.expires_at),
+            },
         }
     )

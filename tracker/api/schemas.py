@@ -226,6 +226,7 @@ COMPONENTS: dict[str, Any] = {
         language=STR,
         roles=array(STR),
         permissions=array(STR),
+        token=obj(name=STR, prefix=STR, expires_at=DATETIME),
     ),
     "OpenAPI": {"type": "object", "required": ["openapi", "paths"]},
 }
