@@ -309,7 +309,7 @@ def record_external(process_id: int) -> Response:
 
 @bp.post("/processes/<id:process_id>/deadlines/<id:deadline_id>/extensions")
 @operation(
-    "Extend a deadline (reminders are re-timed; history keeps both dates)",
+    "Move a deadline later or earlier (reminders are re-timed; history keeps both dates)",
     "ProcessDetail",
     tags=TAGS,
     etag=True,
