@@ -542,6 +542,22 @@ def test_a_decision_recorded_without_its_posting_gets_it_later(api, team, make_p
     elsewhere = f"/processes/{other}/council-decisions/{decision['id']}/posting"
     assert api.put(elsewhere, {"version": 1, "ada": "ΑΒΓ-ΔΕΖ"}, as_=staff).status_code == 404
 
+    # The ΑΔΑ was mistyped: corrected with a reason, the history keeps both.
+    fix = f"/processes/{pid}/council-decisions/{decision['id']}/ada"
+    version = done.get_json()["version"]
+    missing = api.put(fix, {"version": version, "ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΛ"}, as_=staff)
+    assert missing.status_code == 422 and "reason" in error_of(missing)["details"]["fields"]
+    denied = {"version": version, "ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΛ", "reason": "typo"}
+    assert api.put(fix, denied, as_=team["c1"]).status_code == 403
+    fixed = api.put(fix, {**denied, "reason": "last letter"}, as_=staff)
+    assert fixed.status_code == 200, fixed.get_json()
+    [decision] = fixed.get_json()["council_decisions"]
+    assert decision["ada"] == "6ΞΑΖ46ΜΤΛΗ-ΡΣΛ"
+    [entry] = [h for h in fixed.get_json()["history"] if h["action"] == "council.ada_corrected"]
+    assert entry["data"]["old"] == "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ" and entry["data"]["reason"] == "last letter"
+    stale = api.put(fix, {**denied, "ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΜ"}, as_=staff)
+    assert stale.status_code == 409  # the version read before the correction
+
 
 def test_my_pending_approvals_hold_only_what_i_may_decide_now(api, team, make_process):
     """Ordered groups: the deputy mayor's request appears once the head has approved."""

@@ -270,6 +270,36 @@ def add_council_posting(process_id: int, decision_id: int) -> Response:
     return detail_response(process)
 
 
+@bp.put("/processes/<id:process_id>/council-decisions/<id:decision_id>/ada")
+@operation(
+    "Correct a mistyped ΑΔΑ of a council decision, with a reason",
+    "ProcessDetail",
+    tags=TAGS,
+    etag=True,
+    if_match=True,
+    description=(
+        "Only a recorded ΑΔΑ is corrected (one not yet recorded is added with /posting); "
+        "the history keeps the old and the new one with the reason. The posting date and "
+        "the vote are never rewritten."
+    ),
+    body=(
+        VERSION,
+        Field("ada", "string", "The right ΑΔΑ.", required=True, max_length=40),
+        Field("reason", "string", "Why it changes.", required=True, max_length=2000),
+    ),
+)
+@requires("council.record")
+def correct_council_ada(process_id: int, decision_id: int) -> Response:
+    data = json_body()
+    version = seen_version(data["version"])
+    process = load(process_id)
+    decision = db.session.get(CouncilDecision, decision_id)
+    if decision is None or decision.process_id != process.id:
+        raise NotFound([Reason("not_found")])
+    commit(records.correct_ada, decision.id, me(), data["ada"], data["reason"], version)
+    return detail_response(process)
+
+
 @bp.post("/processes/<id:process_id>/external-events")
 @operation(
     "Record what the ministry, the partner or the supervisor did",
