@@ -233,6 +233,14 @@ def record_council(process_id: int) -> Response:
     return detail_response(load(process_id), 201)
 
 
+def _decision_of(process: Process, decision_id: int) -> CouncilDecision:
+    """The file's own council decision: another file's number is not found here."""
+    decision = db.session.get(CouncilDecision, decision_id)
+    if decision is None or decision.process_id != process.id:
+        raise NotFound([Reason("not_found")])
+    return decision
+
+
 @bp.put("/processes/<id:process_id>/council-decisions/<id:decision_id>/posting")
 @operation(
     "Add the ΑΔΑ and/or posting date a council decision was recorded without",
@@ -256,9 +264,7 @@ def add_council_posting(process_id: int, decision_id: int) -> Response:
     data = json_body()
     version = seen_version(data["version"])
     process = load(process_id)
-    decision = db.session.get(CouncilDecision, decision_id)
-    if decision is None or decision.process_id != process.id:
-        raise NotFound([Reason("not_found")])
+    decision = _decision_of(process, decision_id)
     commit(
         records.add_posting,
         decision.id,
@@ -293,9 +299,7 @@ def correct_council_ada(process_id: int, decision_id: int) -> Response:
     data = json_body()
     version = seen_version(data["version"])
     process = load(process_id)
-    decision = db.session.get(CouncilDecision, decision_id)
-    if decision is None or decision.process_id != process.id:
-        raise NotFound([Reason("not_found")])
+    decision = _decision_of(process, decision_id)
     commit(records.correct_ada, decision.id, me(), data["ada"], data["reason"], version)
     return detail_response(process)
 
