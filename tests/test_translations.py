@@ -66,3 +66,16 @@ def test_the_check_reads_the_templates_and_the_macros() -> None:
     assert any(where.startswith("templates/_macros/") for where in seen.values())
     assert any(where.startswith("tracker/forms/") for where in seen.values())
     assert len(seen) > 500
+
+
+def test_no_entry_is_left_over() -> None:
+    """A text the code no longer shows leaves the catalogue (obsolete ``#~`` entries may stay)."""
+    with CATALOGUE.open("rb") as handle:
+        catalogue = read_po(handle)
+    used = set(messages())
+    left = [
+        entry.id
+        for entry in catalogue
+        if entry.id and (entry.id[0] if isinstance(entry.id, tuple) else entry.id) not in used
+    ]
+    assert left == [], left

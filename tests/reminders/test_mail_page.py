@@ -121,6 +121,55 @@ def test_only_administrators_reach_the_mail_page(app, team, client, auth, smtp, 
         outbox.send_again(row.id, team[who])
 
 
+def test_an_invitation_is_not_sent_again_and_is_dismissed_instead(app, team, smtp):
+    """Its link may have expired: the administrator sends a new one; the old is dealt with."""
+    clock.freeze(T0)
+    app.config["MAIL_MAX_ATTEMPTS"] = 2
+    smtp.stop()
+    accounts.invite_user("new@example.org", "New Colleague", ["staff"], team["admin"])
+    db.session.commit()
+    advance(T0 + timedelta(minutes=30), timedelta(minutes=1), jobs.send_outbox)
+    [row] = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.category == "account"))
+    assert row.status == "failed"
+    smtp.start()
+    admin = _english_admin(app)
+    page = admin.text("/admin/mail")
+    assert "An invitation or password reset: its link may have expired." in page
+    assert f"/admin/mail/{row.id}/send-again" not in page  # no button that cannot work
+    assert outbox.send_all_again(team["admin"]) == 0
+    with pytest.raises(Refused):
+        outbox.send_again(row.id, team["admin"])
+    db.session.rollback()
+    assert "1 message failed." in admin.text("/admin/")
+
+    assert admin.post(f"/admin/mail/{row.id}/dismiss").status_code == 302
+    assert _status(row) == "failed"  # still the record of what did not arrive
+    assert "No message has failed." in admin.text("/admin/")
+    assert "No message has failed." in admin.text("/admin/mail")
+    trail = db.session.scalars(sa.select(AuditLog.action).where(AuditLog.action == "mail.dismiss"))
+    assert list(trail) == ["mail.dismiss"]
+    again = admin.post(f"/admin/mail/{row.id}/dismiss", follow_redirects=True)
+    assert "This message has not failed" in again.get_data(as_text=True)  # nothing twice
+    jobs.send_outbox()
+    assert smtp.received == []
+
+
+def test_a_failed_digest_line_goes_alone_and_at_once(app, team, smtp):
+    """A message that waited for a daily digest is sent on its own when sent again."""
+    clock.freeze(T0)
+    team["c1"].notify = "daily"
+    db.session.commit()
+    row = enqueue(team["c1"], "test:digest", "For the digest", "Body\n")
+    db.session.commit()
+    assert row.digest == "daily"
+    row.status, row.last_error = "failed", "the account is inactive"
+    db.session.commit()
+    outbox.send_again(row.id, team["admin"])
+    db.session.commit()
+    jobs.send_outbox()
+    assert [m.subject for m in smtp.received] == ["For the digest"]
+
+
 def test_old_delivered_mail_loses_its_body_and_keeps_its_row(app, team, smtp):
     clock.freeze(T0)
     old = enqueue(
@@ -137,8 +186,18 @@ def test_old_delivered_mail_loses_its_body_and_keeps_its_row(app, team, smtp):
     jobs.send_outbox()
     assert jobs.housekeeping() == 0  # not a year yet
 
+    # Counted from delivery: one written before the retention but delivered late keeps it.
+    late = enqueue(team["c1"], "test:late", "Late", "Late body\n", urgent=True)
+    db.session.commit()
+    jobs.send_outbox()
+    db.session.refresh(late)
+    assert late.status == "sent"
+    late.created_dt = T0 - timedelta(days=30)  # written long before, delivered at day 364
+    db.session.commit()
+
     clock.freeze(T0 + timedelta(days=366))
     assert jobs.housekeeping() == 1
+    assert db.session.get(OutboxMessage, late.id).text_body == "Late body\n"
     db.session.expire_all()
     kept = db.session.get(OutboxMessage, old.id)
     assert (kept.status, kept.subject, kept.message_id) == ("sent", "Old", old.message_id)

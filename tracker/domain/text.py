@@ -164,7 +164,7 @@ REASONS: dict[str, dict[str, str]] = {
         "en": "This decision has no ΑΔΑ yet: add it with the Diavgeia posting.",
     },
     "ada_unchanged": {
-        "el": "Είναι ο ΑΔΑ που είναι ήδη καταχωρισμένος.",
+        "el": "Αυτός ο ΑΔΑ είναι ήδη καταχωρισμένος.",
         "en": "That is the ΑΔΑ already recorded.",
     },
     "posting_recorded": {
@@ -334,6 +334,12 @@ REASONS: dict[str, dict[str, str]] = {
     "mail_not_failed": {
         "el": "Το μήνυμα δεν έχει αποτύχει: έχει σταλεί ή βρίσκεται ακόμη σε αποστολή.",
         "en": "This message has not failed: it was sent or is still being tried.",
+    },
+    "mail_account_link": {
+        "el": "Πρόσκληση ή επαναφορά κωδικού: ο σύνδεσμός της μπορεί να έχει λήξει. "
+        "Στείλτε νέο από τη σελίδα του λογαριασμού.",
+        "en": "An invitation or password reset: its link may have expired. "
+        "Send a new one from the account's page.",
     },
     "mail_recipient_inactive": {
         "el": "Ο λογαριασμός του παραλήπτη έχει απενεργοποιηθεί: το μήνυμα δεν ξαναστέλνεται.",

@@ -74,6 +74,8 @@ class OutboxMessage(Base):
     sent_dt: Mapped[datetime | None]
     #: The digest message that carried this one (status "digested").
     digest_id: Mapped[int | None] = mapped_column(sa.ForeignKey("outbox.id"))
+    #: A failed message the administrator has dealt with (it stays failed, off the alarm).
+    dismissed_dt: Mapped[datetime | None]
 
 
 class CalendarFeed(Base):

@@ -103,19 +103,33 @@ RETENTION_DAYS = 365
 
 
 @dataclass(frozen=True)
+class Failed:
+    """A failed message, and why it cannot simply be sent again (None: it can)."""
+
+    message: OutboxMessage
+    blocked: Reason | None
+
+
+@dataclass(frozen=True)
 class Overview:
     """What the mail page shows: counts per status and the messages that need a person."""
 
     counts: dict[str, int]
-    failed: list[OutboxMessage]
+    failed: list[Failed]
     retrying: list[OutboxMessage]
 
 
 def counts() -> dict[str, int]:
-    """How many messages are in each status (every status named, zero included)."""
+    """How many messages are in each status (every status named, zero included).
+
+    A failed message the administrator dismissed is not counted: "failed" is what
+    still waits for a person.
+    """
     found = dict.fromkeys(OUTBOX_STATUS, 0)
     rows = db.session.execute(
-        sa.select(OutboxMessage.status, sa.func.count()).group_by(OutboxMessage.status)
+        sa.select(OutboxMessage.status, sa.func.count())
+        .where(sa.or_(OutboxMessage.status != "failed", OutboxMessage.dismissed_dt.is_(None)))
+        .group_by(OutboxMessage.status)
     )
     found.update({status: int(n) for status, n in rows})
     return found
@@ -141,12 +155,20 @@ def overview(limit: int = 200) -> Overview:
                 OutboxMessage.next_attempt_dt,
                 OutboxMessage.last_error,
                 OutboxMessage.created_dt,
+                OutboxMessage.user_id,
             )
         )
         .order_by(OutboxMessage.created_dt.desc(), OutboxMessage.id.desc())
         .limit(limit)
     )
-    failed = list(db.session.scalars(light.where(OutboxMessage.status == "failed")))
+    failed_rows = list(
+        db.session.scalars(
+            light.where(OutboxMessage.status == "failed", OutboxMessage.dismissed_dt.is_(None))
+        )
+    )
+    ids = {m.user_id for m in failed_rows if m.user_id is not None}
+    people = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(ids)))}
+    failed = [Failed(m, _blocked(m, people.get(m.user_id or 0))) for m in failed_rows]
     retrying = list(
         db.session.scalars(
             light.where(
@@ -157,29 +179,42 @@ def overview(limit: int = 200) -> Overview:
     return Overview(counts(), failed, retrying)
 
 
+def _blocked(row: OutboxMessage, recipient: User | None) -> Reason | None:
+    """Why ``row`` cannot go out again as it is: None when it can."""
+    if row.category == "account":
+        return Reason("mail_account_link")
+    if row.user_id is not None and (recipient is None or not recipient.is_active):
+        return Reason("mail_recipient_inactive")
+    return None
+
+
 def send_again(message_id: int, actor: User) -> OutboxMessage:
     """Put a failed message back in the queue, to its recipient's current address.
 
     The usual cure is a mended mail server or a corrected address on the account, so
     the address (and name) are read again from the account. The message keeps its
     idempotency key and ``Message-ID``: a mail program that already holds it sees the
-    same message, not a second one. Only a failed message can be sent again, and
-    never to a deactivated account.
+    same message, not a second one. It goes at the sender's next run, not with a digest.
+    Only a failed message can be sent again; never to a deactivated account, and never
+    an invitation or password reset, whose link may have expired (the administrator
+    sends a new one from the account's page).
     """
     require(actor, "mail.manage")
     row = db.session.get(OutboxMessage, message_id, with_for_update=True)
     if row is None:
         raise NotFound()
-    if row.status != "failed":
+    if row.status != "failed" or row.dismissed_dt is not None:
         raise Refused([Reason("mail_not_failed")])
-    if row.user_id is not None:
-        user = db.session.get(User, row.user_id)
-        if user is None or not user.is_active:
-            raise Refused([Reason("mail_recipient_inactive")])
-        row.to_addr, row.to_name = single_line(user.email, 254), single_line(user.name, 120)
+    recipient = db.session.get(User, row.user_id) if row.user_id is not None else None
+    blocked = _blocked(row, recipient)
+    if blocked is not None:
+        raise Refused([blocked])
+    if recipient is not None:
+        row.to_addr = single_line(recipient.email, 254)
+        row.to_name = single_line(recipient.name, 120)
     error = row.last_error
     row.status, row.attempts, row.next_attempt_dt = "pending", 0, clock.utcnow()
-    row.last_error = ""
+    row.digest, row.last_error = "immediate", ""
     audit.record(
         "mail.send_again",
         actor,
@@ -190,16 +225,36 @@ def send_again(message_id: int, actor: User) -> OutboxMessage:
     return row
 
 
+def dismiss(message_id: int, actor: User) -> OutboxMessage:
+    """A failed message the administrator has dealt with otherwise: off the list and the
+    alarm. It stays failed, as the record of what did not arrive; audited."""
+    require(actor, "mail.manage")
+    row = db.session.get(OutboxMessage, message_id, with_for_update=True)
+    if row is None:
+        raise NotFound()
+    if row.status != "failed" or row.dismissed_dt is not None:
+        raise Refused([Reason("mail_not_failed")])
+    row.dismissed_dt = clock.utcnow()
+    audit.record(
+        "mail.dismiss",
+        actor,
+        obj=row,
+        data={"to": row.to_addr, "subject": row.subject, "last_error": row.last_error[:500]},
+    )
+    db.session.flush()
+    return row
+
+
 def send_all_again(actor: User) -> int:
     """Every failed message back in the queue (after the mail server is mended).
 
-    Returns how many; a message to a deactivated account stays failed.
+    Returns how many; one that cannot go as it is (``_blocked``) stays failed.
     """
     require(actor, "mail.manage")
     ids = list(
         db.session.scalars(
             sa.select(OutboxMessage.id)
-            .where(OutboxMessage.status == "failed")
+            .where(OutboxMessage.status == "failed", OutboxMessage.dismissed_dt.is_(None))
             .order_by(OutboxMessage.id)
         )
     )
@@ -209,12 +264,13 @@ def send_all_again(actor: User) -> int:
             send_again(message_id, actor)
             sent += 1
         except Refused:
-            continue  # a deactivated recipient's message stays failed, the rest go
+            continue  # one that cannot go as it is (see _blocked) stays failed; the rest go
     return sent
 
 
 def empty_old_bodies(now: datetime, limit: int = 1000) -> int:
-    """Empty the bodies and attachments of messages sent before the retention; returns how many.
+    """Empty the bodies and attachments of messages delivered before the retention (counted
+    from delivery; from creation for one gathered into a digest); returns how many.
 
     The rows stay: their idempotency keys keep a prompt (a dormant file's, say) from
     being sent again, and who was told what and when stays on record. What grows is
@@ -227,7 +283,7 @@ def empty_old_bodies(now: datetime, limit: int = 1000) -> int:
             sa.select(OutboxMessage.id)
             .where(
                 OutboxMessage.status.in_(("sent", "digested")),
-                OutboxMessage.created_dt < cut,
+                sa.func.coalesce(OutboxMessage.sent_dt, OutboxMessage.created_dt) < cut,
                 sa.or_(
                     OutboxMessage.text_body != "",
                     OutboxMessage.html_body != "",

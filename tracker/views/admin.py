@@ -220,17 +220,34 @@ def mail() -> str:
     return render_template("admin/mail.html", queue=outbox.overview())
 
 
-@bp.route("/mail/<int:message_id>/send-again", methods=["POST"])
-@requires("mail.manage")
-def mail_send_again(message_id: int) -> Response:
-    _result, error = run(outbox.send_again, message_id, _me())
+def _mail_action(call: Any, message_id: int, message: str) -> Response:
+    _result, error = run(call, message_id, _me())
     if isinstance(error, NotFound):
         abort(404)
     if error is not None:
         show_error(error)
     else:
-        flash(_("The message is queued again; the sender tries it within a minute."), "success")
+        flash(message, "success")
     return redirect(url_for(".mail"))
+
+
+@bp.route("/mail/<int:message_id>/send-again", methods=["POST"])
+@requires("mail.manage")
+def mail_send_again(message_id: int) -> Response:
+    return _mail_action(
+        outbox.send_again,
+        message_id,
+        _("The message is queued again; it goes at the sender's next run."),
+    )
+
+
+@bp.route("/mail/<int:message_id>/dismiss", methods=["POST"])
+@requires("mail.manage")
+def mail_dismiss(message_id: int) -> Response:
+    """Dealt with otherwise (a new invitation, a phone call): off the list and the alarm."""
+    return _mail_action(
+        outbox.dismiss, message_id, _("The message is marked as dealt with; it stays on record.")
+    )
 
 
 @bp.route("/mail/send-all-again", methods=["POST"])
