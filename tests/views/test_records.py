@@ -384,7 +384,7 @@ def test_ada_and_posting_date_added_later_start_the_appeal_window(app, team, at_
     assert '<p class="appeal open">' in page
     history = strip_tags(page)
     assert "Ανάρτηση απόφασης Δ.Σ. στη Διαύγεια" in history
-    assert "ΑΔΑ 6ΞΑΖ46ΜΤΛΗ-ΡΣΚ; αναρτήθηκε 20/11/2026" in history
+    assert "ΑΔΑ 6ΞΑΖ46ΜΤΛΗ-ΡΣΚ · αναρτήθηκε 20/11/2026" in history
 
 
 def test_posting_fills_gaps_and_never_overwrites(app, team, at_council):
@@ -427,9 +427,11 @@ def test_a_mistyped_ada_is_corrected_with_a_reason(app, team, at_council):
     assert 'value="6ΞΑΖ 46"' in text  # what was typed comes back, with a message per field
     assert re.search(r'id="ada-err">\s*<li>Ο ΑΔΑ πρέπει', text)
     assert re.search(r'id="reason-err">\s*<li>', text)
+    long = staff.submit(form, {"ada": "Α" * 41, "reason": ""}).get_data(as_text=True)
+    assert 'id="ada-err"' in long and 'id="reason-err"' in long  # both at once
     same = staff.submit(form, {"ada": "6ξαζ46μτλη-ρσκ", "reason": "typo"})
     assert same.status_code == 422
-    assert "Είναι ο ΑΔΑ που είναι ήδη καταχωρισμένος." in same.get_data(as_text=True)
+    assert "Αυτός ο ΑΔΑ είναι ήδη καταχωρισμένος." in same.get_data(as_text=True)
     assert history_count(at_council.id) == events
     db.session.expire_all()
     assert db.session.get(CouncilDecision, decision.id).ada == "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ"
@@ -443,6 +445,22 @@ def test_a_mistyped_ada_is_corrected_with_a_reason(app, team, at_council):
     assert "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ → 6ΞΑΖ46ΜΤΛΗ-ΡΣΛ: Λάθος στο τελευταίο γράμμα" in history
     staff.language("en")
     assert "Council decision&#39;s ΑΔΑ corrected" in staff.text(f"/processes/{at_council.id}")
+
+
+def test_a_closed_file_keeps_its_ada(app, team, at_council):
+    """A closed file takes no further changes: no link, and the form is refused (409)."""
+    decision = vote_without_posting(app, at_council)
+    staff = Browser(app, "staff@example.org")
+    assert staff.submit(f"/council-decisions/{decision.id}/posting", {"ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ"})
+    process = fresh(at_council.id)
+    process.is_closed = True  # as a terminated twinning would be
+    db.session.commit()
+    form = f"/council-decisions/{decision.id}/ada"
+    assert f'href="{form}"' not in staff.text(f"/processes/{at_council.id}")
+    data = {"version": fresh(at_council.id).version, "ada": "6ΞΑΖ46ΜΤΛΗ-ΡΣΛ", "reason": "typo"}
+    assert staff.post(form, data).status_code == 409
+    db.session.expire_all()
+    assert db.session.get(CouncilDecision, decision.id).ada == "6ΞΑΖ46ΜΤΛΗ-ΡΣΚ"
 
 
 def test_only_a_recorded_ada_is_corrected_and_only_by_the_office(app, team, at_council):

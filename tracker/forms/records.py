@@ -74,8 +74,8 @@ class AdaCorrectionForm(FlaskForm):
     """
 
     version = IntegerField(validators=[InputRequired()])
-    ada = StringField(_l("Correct ΑΔΑ"), validators=[Length(max=40)], filters=[_strip])
-    reason = TextAreaField(_l("Reason for the correction"), validators=[Length(max=2000)])
+    ada = StringField(_l("Correct ΑΔΑ"), filters=[_strip])
+    reason = TextAreaField(_l("Reason for the correction"))
 
 
 class ExternalForm(FlaskForm):

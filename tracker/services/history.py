@@ -75,6 +75,11 @@ class Line:
     action: str
 
 
+def _join(parts: list[str], lang: str) -> str:
+    """Parts of a history line; in Greek a ";" reads as a question mark, so "·" there."""
+    return (" · " if lang == "el" else "; ").join(parts)
+
+
 def _default_dt(value: datetime) -> str:
     return to_local(value).strftime("%d/%m/%Y %H:%M")
 
@@ -125,7 +130,7 @@ def _detail(
                     members=members, present=present, for_=for_, against=against, abstain=abstain
                 )
             )
-        return "; ".join(parts)
+        return _join(parts, lang)
     if action == "council.posting":
         parts = [f"{pick(DECISION, lang)} {data.get('number', '')}"]
         if data.get("ada"):
@@ -133,11 +138,11 @@ def _detail(
         if data.get("posted_on"):
             posted = date.fromisoformat(str(data["posted_on"]))
             parts.append(f"{pick(POSTED, lang)} {posted:%d/%m/%Y}")
-        return "; ".join(parts)
+        return _join(parts, lang)
     if action == "council.ada_corrected":
         number = f"{pick(DECISION, lang)} {data.get('number', '')}"
         change = f"{pick(ADA, lang)} {data.get('old', '')} → {data.get('new', '')}"
-        return f"{number}; {change}: {data.get('reason', '')}"
+        return f"{_join([number, change], lang)}: {data.get('reason', '')}"
     if action == "external.record":
         event = _titled(EXTERNAL_EVENTS, data.get("kind"), lang)
         return f"{event}: {_titled(OUTCOMES, data.get('outcome'), lang)}"

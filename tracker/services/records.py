@@ -267,6 +267,7 @@ def correct_ada(
     if found is None:
         raise NotFound([Reason("not_found")])
     process = lock_process(found.process_id, seen_version)
+    processes.refuse_if_closed(process)
     decision = db.session.get(CouncilDecision, decision_id)
     assert decision is not None
     ada, reason = ada.strip(), (reason or "").strip()
