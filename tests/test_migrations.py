@@ -142,7 +142,8 @@ def test_the_application_refuses_to_change_history_too(app: Flask) -> None:
 
 
 def test_tokens_made_before_expiry_get_a_year_from_their_creation(empty_app: Flask) -> None:
-    """0006 backfills ``expires_at`` (created + 365 days) and makes it NOT NULL."""
+    """0006 backfills ``expires_at`` and makes it NOT NULL: a year from the token's
+    creation, and never less than 90 days from the upgrade (no script stops on the day)."""
     from datetime import UTC, datetime, timedelta
 
     from tracker import clock
@@ -150,35 +151,43 @@ def test_tokens_made_before_expiry_get_a_year_from_their_creation(empty_app: Fla
     from tracker.services import accounts, tokens
 
     flask_db(empty_app, "upgrade")
-    made = datetime(2026, 1, 5, 8, 30, 15, 123456, tzinfo=UTC)
+    now = datetime.now(UTC)
+    recent = now - timedelta(days=100)  # a year from creation: 265 days left
+    old = now - timedelta(days=400)  # its year is over: 90 days from the upgrade
+    made: dict[int, tuple[datetime, str]] = {}
     with empty_app.app_context():
-        clock.freeze(made)
-        try:
-            user = accounts.create_user(
-                "old@example.org", "Old", "long enough pw 1", ["staff"], None
-            )
-            token, secret = tokens.create(user, "before expiry", 30)
-            db.session.commit()
-            token_id = token.id
-        finally:
-            clock.reset()
+        user = accounts.create_user("old@example.org", "Old", "long enough pw 1", ["staff"], None)
+        for when in (recent, old):
+            clock.freeze(when)
+            try:
+                token, secret = tokens.create(user, f"before expiry {when:%Y}", 30)
+                db.session.commit()
+                made[token.id] = (when, secret)
+            finally:
+                clock.reset()
         db.session.remove()
     flask_db(empty_app, "downgrade", "0005_form_submissions")
+    before = datetime.now(UTC)
     flask_db(empty_app, "upgrade")
+    after = datetime.now(UTC)
     with empty_app.app_context():
-        row = db.session.get(ApiToken, token_id)
-        assert row is not None and row.created_dt == made
-        assert row.expires_at == made + timedelta(days=365)
         column = next(
             c for c in sa.inspect(db.engine).get_columns("api_token") if c["name"] == "expires_at"
         )
         assert column["nullable"] is False
-        clock.freeze(made + timedelta(days=364))
-        try:
-            assert tokens.authenticate(secret) is not None
-            clock.freeze(made + timedelta(days=365))
-            assert tokens.authenticate(secret) is None
-        finally:
-            clock.reset()
+        for token_id, (when, secret) in made.items():
+            row = db.session.get(ApiToken, token_id)
+            assert row is not None and row.created_dt == when
+            if when == recent:
+                assert row.expires_at == when + timedelta(days=365)
+            else:
+                assert before + timedelta(days=90) <= row.expires_at <= after + timedelta(days=90)
+            clock.freeze(row.expires_at - timedelta(seconds=1))
+            try:
+                assert tokens.authenticate(secret) is not None
+                clock.freeze(row.expires_at)
+                assert tokens.authenticate(secret) is None
+            finally:
+                clock.reset()
         db.session.remove()
     assert differences(empty_app) == []

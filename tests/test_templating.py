@@ -27,3 +27,8 @@ def test_the_message_is_always_a_format():
 
 def test_without_autoescape_text_stays_text():
     assert render('{{ _("Hello %(name)s", name="<i>") }}', False) == "Γεια σου <i>"
+
+
+def test_values_may_be_called_context_or_message():
+    page = render('{{ _("Hello %(message)s", message=m, context="x") }}', True, m="<b>")
+    assert page == "Hello &lt;b&gt;"

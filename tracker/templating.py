@@ -74,7 +74,7 @@ def page_gettext(lookup: Callable[[str], str]) -> Callable[..., str]:
     """
 
     @pass_context
-    def gettext(context: Context, message: str, **variables: Any) -> str:
+    def gettext(context: Context, message: str, /, **variables: Any) -> str:
         text: str = lookup(message)
         if context.eval_ctx.autoescape:
             # Our own catalogue's text, trusted; the values put into it escape through %.

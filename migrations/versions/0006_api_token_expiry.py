@@ -1,11 +1,11 @@
-"""api token expiry: every personal token gets an expires_at (existing ones: created + 365 days)
+"""api token expiry: every personal token gets an expires_at (existing ones: a year from creation, at least 90 days from the upgrade)
 
 Revision ID: 0006_api_token_expiry
 Revises: 0005_form_submissions
 Create Date: 2026-11-26 03:30:00.000000
 
 """
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from alembic import op
 import sqlalchemy as sa
@@ -17,8 +17,10 @@ branch_labels = None
 depends_on = None
 
 #: Tokens made before expiry existed keep working for a year from their creation,
-#: the longest lifetime a new token can be given.
+#: the longest lifetime a new token can be given; never less than the default lifetime
+#: from the upgrade, so no script stops on the day of the deploy without warning.
 BACKFILL = timedelta(days=365)
+GRACE = timedelta(days=90)
 
 
 def upgrade():
@@ -33,10 +35,10 @@ def upgrade():
     conn = op.get_bind()
     # Computed in Python (naive UTC, as stored) so one text serves SQLite and PostgreSQL.
     rows = conn.execute(sa.select(token.c.id, token.c.created_dt)).all()
+    floor = datetime.now(UTC).replace(tzinfo=None) + GRACE
     for row_id, created in rows:
-        conn.execute(
-            token.update().where(token.c.id == row_id).values(expires_at=created + BACKFILL)
-        )
+        expires = max(created + BACKFILL, floor)
+        conn.execute(token.update().where(token.c.id == row_id).values(expires_at=expires))
     with op.batch_alter_table("api_token", schema=None) as batch_op:
         batch_op.alter_column("expires_at", existing_type=sa.DateTime(), nullable=False)
 
