@@ -60,6 +60,31 @@ def test_overdue_first_then_due_soon(app, team, make_process):
     assert 'class="chip due-overdue"' in page and 'class="chip due-soon"' in page
 
 
+def test_overdue_tile_counts_files_in_the_plural(app, team, make_process):
+    """The tile has its own words: "overdue" alone is a reminder's (feminine) kind."""
+    clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    staff = Browser(app, "staff@example.org")
+    for n, partner in enumerate(("positano", "vilnius"), start=1):
+        process = make_process(partner)
+        due = clock.utcnow() - timedelta(days=2)
+        db.session.add(
+            Deadline(
+                process_id=process.id,
+                kind="review",
+                start_dt=due - timedelta(days=10),
+                due_dt=due,
+                original_due_dt=due,
+                uid=f"tile-{process.id}",
+            )
+        )
+        db.session.commit()
+        tile = strip_tags(
+            staff.text("/").split('class="tile tile-overdue"', 1)[1].split("</li>")[0]
+        )
+        assert ("1 εκπρόθεσμος φάκελος", "2 εκπρόθεσμοι φάκελοι")[n - 1] in tile, tile
+    assert "εκπρόθεσμη" not in tile
+
+
 @pytest.mark.parametrize(
     ("query", "shown", "hidden"),
     [
