@@ -44,6 +44,16 @@ def bilingual(value: Mapping[str, str] | None) -> str:
     return pick(value or {}, lang())
 
 
+def sentence(value: str | None) -> str:
+    """The first letter up, the rest as written: "γνώμη του Υπουργείου Εσωτερικών".
+
+    Jinja's ``capitalize`` lowers the rest, which turned the ministry's name into
+    «υπουργείου εσωτερικών».
+    """
+    text = value or ""
+    return text[:1].upper() + text[1:]
+
+
 def reason_text(reason: Reason) -> str:
     return reason.text(lang())
 
@@ -90,6 +100,7 @@ def init_app(app: Flask) -> None:
         localdate=localdate,
         pick=bilingual,
         reason=reason_text,
+        sentence=sentence,
         web_url=web_url,
         file_title=file_title,
     )

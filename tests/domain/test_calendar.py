@@ -108,6 +108,11 @@ def test_holiday_names_and_languages() -> None:
     # Same feast in both countries is named once.
     assert GR_CY.holiday_name(date(2026, 4, 13)) == "Easter Monday"
     assert GR_CY.holiday_name(date(2026, 10, 1)) == "Cyprus Independence Day"
+    # Two names on one day: "; " in English, "·" in Greek (where ";" is a question mark).
+    assert GR_CY.holiday_name(date(2026, 3, 25)) == "Greek Independence Day; Independence Day"
+    assert GR_CY.holiday_name(date(2026, 3, 25), language="el") == (
+        "Ημέρα της Ελληνικής Ανεξαρτησίας · Εικοστή Πέμπτη Μαρτίου"
+    )
 
 
 def test_calendar_normalisation_and_cache() -> None:

@@ -391,3 +391,37 @@ def test_the_file_page_reads_each_record_once(app, team, make_process):
     appeal = [s for s in seen if re.search(r"\bFROM deadline\b", s) and "kind =" in s]
     assert appeal == [], appeal  # the appeal window comes with the file's deadlines
     assert len(seen) <= 16, seen  # log-in check, the file, then the page's 14 statements
+
+
+def test_council_and_outside_events_read_as_greek_writes_them(app, team, make_process):
+    """No «;» as a separator (it is the Greek question mark), «1 λευκό» in the singular,
+    the ministry's name capitalised, and a space before a reference."""
+    from tests.services.support import vote
+    from tracker.services import processes, records
+
+    process = drive(make_process("umea"), team, "council")
+    staff = team["staff"]
+    records.record_council_decision(process.id, vote(abstain=1, present=26), staff)
+    records.record_external(
+        process.id, "ministry_decision", "consent", today(), staff, reference="Φ.110/2026"
+    )
+    records.record_external(process.id, "partner_decision", "approved", today(), staff)
+    db.session.commit()
+    clock.shift(timedelta(days=16))
+    processes.set_flag(process.id, "final_text_agreed", True, staff)
+    processes.transition(
+        process.id, "sign_jointly", staff, payload={"date": today(), "place": "home"}
+    )
+    db.session.commit()
+    browser = Browser(app, "staff@example.org")
+    council = browser.text(f"/processes/{process.id}").split('id="council-h"', 1)[1]
+    council = strip_tags(council.split("</section>", 1)[0])
+    assert "παρόντες 26 από 41· 24 υπέρ, 1 κατά, 1 λευκό" in council
+    assert "Γνώμη του Υπουργείου Εσωτερικών: σύμφωνη γνώμη (Φ.110/2026)" in council
+    assert re.search(r"Τελετή υπογραφής \([^)]*, στο Μαρούσι\)", council), council
+    assert ";" not in council
+    browser.language("en")
+    council = browser.text(f"/processes/{process.id}").split('id="council-h"', 1)[1]
+    council = strip_tags(council.split("</section>", 1)[0])
+    assert "26 of 41 present; 24 for, 1 against, 1 abstaining" in council
+    assert "Ministry of Interior opinion: consent (Φ.110/2026)" in council

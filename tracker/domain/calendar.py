@@ -100,7 +100,9 @@ class WorkingCalendar:
                     bucket = names.setdefault(day, [])
                     if name not in bucket:
                         bucket.append(name)
-        table = {day: "; ".join(ns) for day, ns in names.items()}
+        # In Greek a ";" reads as a question mark: "·" joins the names there.
+        sep = " · " if language == "el" else "; "
+        table = {day: sep.join(ns) for day, ns in names.items()}
         self._cache[key] = table
         return table
 
@@ -109,7 +111,10 @@ class WorkingCalendar:
         return d in self._table(d.year)
 
     def holiday_name(self, d: date, language: str | None = None) -> str | None:
-        """Name(s) of the holiday on ``d`` (joined with "; "), or None; ``language`` e.g. "el"."""
+        """Name(s) of the holiday on ``d`` (joined with "; ", in Greek " · "), or None.
+
+        ``language`` e.g. "el"; without it, the holidays package's default (English).
+        """
         return self._table(d.year, language).get(d)
 
     def is_working_day(self, d: date) -> bool:
