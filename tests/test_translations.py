@@ -18,15 +18,20 @@ KEYWORDS = {
     "_": None,
     "gettext": None,
     "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
     "_l": None,
     "lazy_gettext": None,
     "lazy_ngettext": (1, 2),
 }
 
 
-def messages() -> dict[str, str]:
-    """Every msgid shown to a user, with where it was first seen."""
-    found: dict[str, str] = {}
+def messages() -> dict[tuple[str | None, str], str]:
+    """Every (context, msgid) shown to a user, with where it was first seen.
+
+    A context (``pgettext``) keeps apart one English word with two Greek ones:
+    a token is «ενεργό», an account «ενεργός».
+    """
+    found: dict[tuple[str | None, str], str] = {}
     sources = [("python", p) for p in sorted((ROOT / "tracker").rglob("*.py"))]
     sources += [
         ("jinja2.ext:babel_extract", p)
@@ -35,12 +40,12 @@ def messages() -> dict[str, str]:
     ]
     for method, path in sources:
         options = {"extensions": "jinja2.ext.do", "trimmed": "false"} if "jinja" in method else {}
-        for line, message, _comments, _context in extract_from_file(
+        for line, message, _comments, context in extract_from_file(
             method, str(path), keywords=KEYWORDS, options=options
         ):
             msgid = message[0] if isinstance(message, tuple) else message
             if msgid:
-                found.setdefault(msgid, f"{path.relative_to(ROOT)}:{line}")
+                found.setdefault((context, msgid), f"{path.relative_to(ROOT)}:{line}")
     return found
 
 
@@ -48,8 +53,8 @@ def test_every_text_has_its_greek() -> None:
     with CATALOGUE.open("rb") as handle:
         catalogue = read_po(handle)
     missing, untranslated = [], []
-    for msgid, where in sorted(messages().items(), key=lambda item: item[1]):
-        entry = catalogue.get(msgid)
+    for (context, msgid), where in sorted(messages().items(), key=lambda item: item[1]):
+        entry = catalogue.get(msgid, context=context)
         if entry is None:
             missing.append(f"{where}: {msgid!r}")
             continue
@@ -76,6 +81,7 @@ def test_no_entry_is_left_over() -> None:
     left = [
         entry.id
         for entry in catalogue
-        if entry.id and (entry.id[0] if isinstance(entry.id, tuple) else entry.id) not in used
+        if entry.id
+        and (entry.context, entry.id[0] if isinstance(entry.id, tuple) else entry.id) not in used
     ]
     assert left == [], left

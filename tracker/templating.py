@@ -19,7 +19,13 @@ from .services.urls import is_web_url
 from .views.edge import lang
 
 
-def localdt(value: datetime | None, fmt: str = "short") -> str:
+#: A moment as every page writes it: "26 Νοε 2026, 05:51" / "26 Nov 2026, 05:51".
+#: Babel's "short" ("26/11/26, 5:50 π.μ.", in English "11/26/26, 5:54 AM") left
+#: the day and the month to guess, which matters for a token's expiry.
+MOMENT = "d MMM y, HH:mm"
+
+
+def localdt(value: datetime | None, fmt: str = MOMENT) -> str:
     """Aware UTC in, Europe/Athens text out (Flask-Babel's timezone selector)."""
     if value is None:
         return "—"

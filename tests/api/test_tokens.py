@@ -257,7 +257,7 @@ def test_page_creates_a_token_with_each_lifetime(auth, client, team, api, days):
     assert response.status_code == 201
     (token,) = db.session.scalars(sa.select(ApiToken)).all()
     assert token.expires_at == T0 + timedelta(days=days)
-    until = {30: "1/4/26, 12:00", 90: "31/5/26, 12:00", 365: "2/3/27, 11:00"}[days]
+    until = {30: "1 Απρ 2026, 12:00", 90: "31 Μαΐ 2026, 12:00", 365: "2 Μαρ 2027, 11:00"}[days]
     assert f"Ισχύει έως {until}" in response.get_data(as_text=True)  # Athens time
     secret = SECRET_RE.search(response.get_data(as_text=True)).group(0)
     me = api.client.get("/api/v1/me", headers={"Authorization": f"Bearer {secret}"})
@@ -300,9 +300,10 @@ def test_the_list_shows_each_expiry_and_marks_expired_ones(auth, client, team):
     assert [name for name, _rest in rows] == ["long-lived", "short-lived"]  # live ones first
     by_name = dict(rows)
     # 1 Apr 2026 09:00 UTC is 12:00 in Athens (summer time); 2 Mar 2027 09:00 UTC is 11:00
-    assert "1/4/26, 12:00" in by_name["short-lived"] and "έληξε" in by_name["short-lived"]
+    assert "1 Απρ 2026, 12:00" in by_name["short-lived"] and "έληξε" in by_name["short-lived"]
     assert "Ανάκληση" not in by_name["short-lived"]
-    assert "2/3/27, 11:00" in by_name["long-lived"] and "έληξε" not in by_name["long-lived"]
+    assert "2 Μαρ 2027, 11:00" in by_name["long-lived"] and "έληξε" not in by_name["long-lived"]
+    assert "ενεργό" in by_name["long-lived"] and "ενεργό" not in by_name["short-lived"]
     assert "Ανάκληση" in by_name["long-lived"]
     assert {old.id, live.id} == set(db.session.scalars(sa.select(ApiToken.id)))
 
@@ -327,3 +328,21 @@ def test_the_account_page_leads_to_the_tokens(auth, client, team):
     login(auth, "staff@example.org")
     page = client.get("/account/").get_data(as_text=True)
     assert '<a href="/account/tokens/">Διακριτικά API</a>' in page
+
+
+def test_page_writes_dates_as_every_page_does_and_says_a_token_is_active(app, team):
+    """«31 Μαΐ 2026, 12:00», not Babel's short «31/5/26, 12:00 μ.μ.» (which reads as
+    "5/31/26, 12:00 PM" in English): a token's expiry leaves nothing to guess."""
+    from tests.views.screens import Browser, strip_tags
+
+    clock.freeze(T0)
+    tokens.create(team["staff"], "script")  # 90 days: 31 May, 12:00 in Athens (summer time)
+    db.session.commit()
+    staff = Browser(app, "staff@example.org")
+    row = strip_tags(staff.text("/account/tokens/").split("<tbody>", 1)[1].split("</tr>")[0])
+    assert "2 Μαρ 2026, 11:00" in row and "31 Μαΐ 2026, 12:00" in row, row
+    assert "ενεργό" in row and "Ανάκληση" in row
+    staff.language("en")
+    row = strip_tags(staff.text("/account/tokens/").split("<tbody>", 1)[1].split("</tr>")[0])
+    assert "2 Mar 2026, 11:00" in row and "31 May 2026, 12:00" in row, row
+    assert "active" in row

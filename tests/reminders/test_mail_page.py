@@ -64,6 +64,17 @@ def test_a_failed_message_is_shown_and_sent_again_once(app, team, smtp):
     assert "No message has failed." in admin.text("/admin/mail")
 
 
+def test_times_are_written_as_every_page_writes_them(app, team, smtp):
+    """«1 Μαρ 2027, 09:00» / "1 Mar 2027, 09:00", not Babel's short "3/1/27, 9:00 AM"."""
+    clock.freeze(T0)  # 07:00 UTC is 09:00 in Athens
+    _fail_one(app, team["c1"], smtp)
+    admin = Browser(app, "admin@example.org")
+    assert "1 Μαρ 2027, 09:00" in admin.text("/admin/mail")
+    admin.language("en")
+    page = admin.text("/admin/mail")
+    assert "1 Mar 2027, 09:00" in page and "3/1/27" not in page
+
+
 def test_sent_again_to_the_corrected_address(app, team, make_user, smtp):
     clock.freeze(T0)
     member = make_user("council_member", email="bounce.c9@example.org", name="C. Nine")
