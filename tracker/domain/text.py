@@ -200,7 +200,7 @@ REASONS: dict[str, dict[str, str]] = {
         "el": "Επιβεβαιώστε τον κωδικό σας για να συνεχίσετε.",
         "en": "Confirm your password to continue.",
     },
-    "required": {"el": "Το πεδίο είναι υποχρεωτικό.", "en": "This field is required."},
+    "required": {"el": "Αυτό το πεδίο είναι υποχρεωτικό.", "en": "This field is required."},
     "too_long": {
         "el": "Το κείμενο είναι πολύ μεγάλο (έως {max} χαρακτήρες).",
         "en": "The text is too long (at most {max} characters).",

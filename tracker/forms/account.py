@@ -15,7 +15,9 @@ from wtforms import (
     StringField,
     SubmitField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
+
+from .fields import DataRequired, InputRequired
 
 
 def options(pairs: Iterable[tuple[Any, Any]]) -> list[SelectChoice]:

@@ -23,14 +23,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import (
-    DataRequired,
-    InputRequired,
-    Length,
-    NumberRange,
-    Optional,
-    ValidationError,
-)
+from wtforms.validators import Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..domain.calendar import UNITS
@@ -39,7 +32,7 @@ from ..domain.ladders import ANCHORS, KINDS
 from ..domain.roles import ROLE_KEYS, ROLES
 from ..domain.text import pick
 from .account import LANGUAGES, options
-from .fields import IntegerField
+from .fields import DataRequired, InputRequired, IntegerField
 
 
 class MultiCheckboxField(SelectMultipleField):

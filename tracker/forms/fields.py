@@ -1,4 +1,4 @@
-"""Form fields with the bounds of the columns behind them.
+"""Form fields with the bounds of the columns behind them, and the "required" validators.
 
 WTForms' ``IntegerField`` accepts any Python int; a value no database column
 can hold (PostgreSQL ``integer``; SQLite overflows at 2**63) would then fail
@@ -10,10 +10,31 @@ from __future__ import annotations
 from typing import Any
 
 import wtforms
+import wtforms.validators
 from flask_babel import lazy_gettext as _l
 
 INT_MIN = -(2**31)
 INT_MAX = 2**31 - 1
+
+
+#: One wording for "required", the same as the services' own ``required`` reason
+#: («Αυτό το πεδίο είναι υποχρεωτικό.»): WTForms' catalogue has its own Greek, without
+#: the full stop, and both showed on the same pages.
+REQUIRED = _l("This field is required.")
+
+
+class InputRequired(wtforms.validators.InputRequired):
+    """WTForms' ``InputRequired`` with the project's own "required" message."""
+
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(message if message is not None else REQUIRED)
+
+
+class DataRequired(wtforms.validators.DataRequired):
+    """WTForms' ``DataRequired`` with the project's own "required" message."""
+
+    def __init__(self, message: Any = None) -> None:
+        super().__init__(message if message is not None else REQUIRED)
 
 
 class IntegerField(wtforms.IntegerField):

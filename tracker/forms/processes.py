@@ -16,9 +16,9 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
-from .fields import IntegerField
+from .fields import InputRequired, IntegerField
 
 
 def _strip(value: str | None) -> str | None:

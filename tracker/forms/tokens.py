@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import Length, Optional
 
 from ..services.tokens import DEFAULT_LIFETIME, LIFETIMES
+from .fields import InputRequired
 from .options import options
 
 #: One label per lifetime the service allows (``LIFETIMES``); a test keeps the two equal.
