@@ -18,7 +18,6 @@ from .domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, OUTCOMES, PHASES, Re
 from .services.urls import is_web_url
 from .views.edge import lang
 
-
 #: A moment as every page writes it: "26 Νοε 2026, 05:51" / "26 Nov 2026, 05:51".
 #: Babel's "short" ("26/11/26, 5:50 π.μ.", in English "11/26/26, 5:54 AM") left
 #: the day and the month to guess, which matters for a token's expiry.
