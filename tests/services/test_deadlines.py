@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from tracker import clock
 from tracker.domain.calendar import to_local
+from tracker.domain.text import Reason
 from tracker.extensions import db
 from tracker.models import (
     AuditLog,
@@ -76,7 +77,7 @@ def test_extension_needs_a_reason_and_the_right_role(
         act(deadlines.extend, deadline.id, later, "partner asked", team["mayor"])
     with pytest.raises(Invalid) as invalid:
         act(deadlines.extend, deadline.id, START.date() - timedelta(days=1), "x", team["staff"])
-    assert invalid.value.fields["new_due"][0].code == "date_order"
+    assert invalid.value.fields["new_due"][0].code == "deadline_past"
     assert snapshot() == before
 
 
@@ -250,3 +251,105 @@ def test_a_deadline_moved_earlier_says_so_and_updates_the_movers_calendar_too(
         sa.select(AuditLog).where(AuditLog.action == "deadline.extend").order_by(AuditLog.id)
     ).all()
     assert history.describe(rows[-1], process.definition, "el").label == "Παράταση προθεσμίας"
+
+
+def refusal(deadline: Deadline, day: date, actor: User) -> Reason:
+    """The one reason ``deadline`` may not move to ``day``; nothing changed, nothing mailed."""
+    before, rows = snapshot(), reminders(deadline)
+    due, sequence = deadline.due_dt, deadline.sequence
+    with pytest.raises(Invalid) as invalid:
+        act(deadlines.extend, deadline.id, day, "the partner asked", actor)
+    assert snapshot() == before and reminders(deadline) == rows
+    db.session.refresh(deadline)
+    assert (deadline.due_dt, deadline.sequence) == (due, sequence)
+    assert list(invalid.value.fields) == ["new_due"] and not invalid.value.reasons
+    (reason,) = invalid.value.fields["new_due"]
+    return reason
+
+
+def test_a_deadline_is_never_moved_to_a_day_already_past(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    """The file would be overdue at once and every reminder cancelled with none re-made."""
+    _, deadline = in_contact(make_process)
+    pass_time(10)  # 12 Mar 2026: the step started ten days ago
+    reason = refusal(deadline, today() - timedelta(days=1), team["staff"])
+    assert reason.code == "deadline_past"
+    assert reason.text("el") == (
+        "Η ημερομηνία έχει ήδη περάσει (σήμερα είναι 12 Μαρ 2026): επιλέξτε μεταγενέστερη."
+    )
+    assert reason.text("en") == (
+        "That date has already passed (today is 12 Mar 2026); choose a later one."
+    )
+    assert refusal(deadline, START.date() + timedelta(days=1), team["staff"]).code == (
+        "deadline_past"
+    )
+    act(deadlines.extend, deadline.id, today(), "the partner answers today", team["staff"])
+    db.session.refresh(deadline)
+    assert to_local(deadline.due_dt).date() == today()
+    assert [k for k, v in reminders(deadline).items() if v == "pending"]
+
+
+def test_today_is_counted_in_athens(
+    team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    """00:30 in Athens is still the day before in UTC: that UTC day is already past here."""
+    clock.freeze(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))
+    _, deadline = in_contact(make_process)
+    clock.freeze(datetime(2026, 3, 9, 22, 30, tzinfo=UTC))  # 10 Mar, 00:30 in Athens
+    reason = refusal(deadline, date(2026, 3, 9), team["staff"])
+    assert reason.code == "deadline_past" and "10 Mar 2026" in reason.text("en")
+
+
+def test_the_date_it_already_has_is_no_move(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    """No history line «X → X», no email, no calendar update: the field says why."""
+    _, deadline = in_contact(make_process)
+    reason = refusal(deadline, to_local(deadline.due_dt).date(), team["staff"])
+    assert reason.code == "deadline_unchanged"
+    assert reason.text("el") == "Αυτή είναι ήδη η προθεσμία· επιλέξτε άλλη ημερομηνία."
+    assert reason.text("en") == "This is already the deadline; choose another date."
+    assert not db.session.scalars(sa.select(DeadlineExtension)).all()
+
+
+def test_a_working_days_deadline_moves_only_to_a_working_day(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    """Counted in working days, it ends on one: not on a weekend, not on a public holiday."""
+    process = make_process("umea")
+    to_council(process, team)
+    deadline = open_deadline(process, state="council_decision")
+    assert deadline.unit == "working" and deadline.countries == "GR"
+    christmas = refusal(deadline, date(2026, 12, 25), team["staff"])
+    assert christmas.code == "holiday"
+    assert christmas.text("el") == (
+        "Η 25 Δεκ 2026 είναι αργία (Χριστούγεννα), όχι εργάσιμη ημέρα· "
+        "η προθεσμία μετρά σε εργάσιμες ημέρες."
+    )
+    assert christmas.text("en") == (
+        "25 Dec 2026 is a public holiday (Christmas Day), not a working day; "
+        "this deadline counts working days."
+    )
+    easter_monday = refusal(deadline, date(2026, 4, 13), team["staff"])
+    assert "Δευτέρα του Πάσχα" in easter_monday.text("el")
+    assert "Easter Monday" in easter_monday.text("en")
+    saturday = refusal(deadline, date(2026, 4, 4), team["staff"])
+    assert saturday.code == "weekend_day"
+    assert saturday.text("el").startswith("Η 4 Απρ 2026 είναι Σάββατο, όχι εργάσιμη ημέρα")
+    assert saturday.text("en").startswith("4 Apr 2026 is a Saturday, not a working day")
+    act(deadlines.extend, deadline.id, date(2026, 4, 14), "after Easter", team["staff"])
+    db.session.refresh(deadline)
+    assert to_local(deadline.due_dt).date() == date(2026, 4, 14)
+
+
+def test_a_cypriot_partners_holidays_count_too(
+    frozen: None, team: dict[str, User], make_process: Callable[..., Process]
+) -> None:
+    """Cyprus National Day (1 April) is a working day in Greece, not for a Cypriot partner."""
+    process = make_process("limassol")
+    to_council(process, team)
+    deadline = open_deadline(process, state="council_decision")
+    assert deadline.countries == "GR,CY"
+    reason = refusal(deadline, date(2026, 4, 1), team["staff"])
+    assert reason.code == "holiday" and "Εθνική Ημέρα Κύπρου" in reason.text("el")

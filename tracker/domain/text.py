@@ -25,6 +25,17 @@ MONTHS: dict[str, tuple[str, ...]] = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
 }
 
+#: Days of the week, Monday first (``date.weekday()``), for reasons about a day.
+WEEKDAYS: dict[str, tuple[str, ...]] = {
+    "el": ("Δευτέρα", "Τρίτη", "Τετάρτη", "Πέμπτη", "Παρασκευή", "Σάββατο", "Κυριακή"),
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+}
+
+
+def weekday_text(value: date) -> Text:
+    """The day of the week of ``value`` in both languages: "Σάββατο" / "Saturday"."""
+    return {lang: names[value.weekday()] for lang, names in WEEKDAYS.items()}
+
 
 def day_text(value: date) -> Text:
     """A day as the pages write it, in both languages: "7 Δεκ 2026" / "7 Dec 2026".
@@ -216,6 +227,28 @@ REASONS: dict[str, dict[str, str]] = {
     "deadline_closed": {
         "el": "Η προθεσμία έχει κλείσει.",
         "en": "This deadline is already closed.",
+    },
+    "deadline_unchanged": {
+        "el": "Αυτή είναι ήδη η προθεσμία· επιλέξτε άλλη ημερομηνία.",
+        "en": "This is already the deadline; choose another date.",
+    },
+    "deadline_past": {
+        "el": "Η ημερομηνία έχει ήδη περάσει (σήμερα είναι {today}): επιλέξτε μεταγενέστερη.",
+        "en": "That date has already passed (today is {today}); choose a later one.",
+    },
+    "weekend_day": {
+        "el": "Η {day} είναι {weekday}, όχι εργάσιμη ημέρα· η προθεσμία μετρά σε εργάσιμες ημέρες.",
+        "en": "{day} is a {weekday}, not a working day; this deadline counts working days.",
+    },
+    "holiday": {
+        "el": "Η {day} είναι αργία ({name}), όχι εργάσιμη ημέρα· "
+        "η προθεσμία μετρά σε εργάσιμες ημέρες.",
+        "en": "{day} is a public holiday ({name}), not a working day; "
+        "this deadline counts working days.",
+    },
+    "not_working_day": {
+        "el": "Η {day} δεν είναι εργάσιμη ημέρα· η προθεσμία μετρά σε εργάσιμες ημέρες.",
+        "en": "{day} is not a working day; this deadline counts working days.",
     },
     "state_missing_in_target": {
         "el": "Η κατάσταση «{state}» δεν υπάρχει στην έκδοση {version}.",

@@ -12,6 +12,7 @@ from .. import clock
 from ..domain.calendar import (
     DeadlineSpec,
     StatutoryShortening,
+    WorkingCalendar,
     calendar_for,
     compute_due,
     extend_due,
@@ -19,7 +20,7 @@ from ..domain.calendar import (
     to_local,
 )
 from ..domain.ladders import DEFAULT_LADDER, Ladder, fire_times, repeat_times
-from ..domain.text import Reason, day_text
+from ..domain.text import LANGUAGES, Reason, Text, day_text, weekday_text
 from ..extensions import db
 from ..models import Deadline, DeadlineExtension, Process, Reminder, Step, User
 from . import audit
@@ -29,6 +30,9 @@ from .permissions import require
 
 #: How far ahead repeating reminders are materialised (the sweep tops them up).
 REPEAT_HORIZON_DAYS = 400
+
+#: The ``holidays`` package's language for each of ours (it has no plain "en").
+HOLIDAY_LANGUAGES = {"el": "el", "en": "en_US"}
 
 
 def _countries(process: Process) -> tuple[str, ...]:
@@ -179,6 +183,45 @@ def close_for_step(step: Step, now: datetime) -> None:
         close(deadline, now)
 
 
+def _refusal(deadline: Deadline, new_day: date, new_due: datetime, now: datetime) -> Reason | None:
+    """Why ``deadline`` cannot move to ``new_day`` (due at ``new_due``), or None if it can.
+
+    The same date is no move (it would mail a calendar update for nothing); a day
+    already past would leave the file overdue with every reminder behind it; a
+    working-days deadline ends on a working day of its countries' calendar, as
+    :func:`compute_due` sets it.
+    """
+    if new_due == deadline.due_dt:
+        return Reason("deadline_unchanged")
+    spec = DeadlineSpec(1, deadline.unit, deadline.is_statutory)  # type: ignore[arg-type]
+    floor = deadline.start_dt if deadline.start_dt > now else None
+    try:
+        extend_due(deadline.due_dt, new_due, spec, not_before=floor)
+    except StatutoryShortening:
+        return Reason("statutory_shortening")
+    except ValueError:
+        return Reason("date_order", {"after": day_text(to_local(deadline.start_dt).date())})
+    if new_due <= now:
+        return Reason("deadline_past", {"today": day_text(to_local(now).date())})
+    if deadline.unit == "working":
+        return _day_off(calendar_for(deadline.countries.split(",")), new_day)
+    return None
+
+
+def _day_off(cal: WorkingCalendar, day: date) -> Reason | None:
+    """Why ``day`` is not a working day (the holiday by name, or the weekend), or None."""
+    if cal.is_working_day(day):
+        return None
+    params: dict[str, Text] = {"day": day_text(day)}
+    if cal.is_holiday(day):
+        names = {lang: cal.holiday_name(day, HOLIDAY_LANGUAGES[lang]) or "" for lang in LANGUAGES}
+        if all(names.values()):
+            return Reason("holiday", {**params, "name": names})
+    if day.weekday() >= 5:
+        return Reason("weekend_day", {**params, "weekday": weekday_text(day)})
+    return Reason("not_working_day", params)
+
+
 def extend(
     deadline_id: int,
     new_due_day: date,
@@ -202,14 +245,9 @@ def extend(
         raise Refused([Reason("deadline_closed")])
     local_due = to_local(deadline.due_dt)
     new_due = local_to_utc(new_due_day, local_due.time().replace(second=0, microsecond=0))
-    spec = DeadlineSpec(1, deadline.unit, deadline.is_statutory)  # type: ignore[arg-type]
-    try:
-        extend_due(deadline.due_dt, new_due, spec, not_before=deadline.start_dt)
-    except StatutoryShortening:
-        raise Invalid(fields={"new_due": [Reason("statutory_shortening")]}) from None
-    except ValueError:
-        start = day_text(to_local(deadline.start_dt).date())
-        raise Invalid(fields={"new_due": [Reason("date_order", {"after": start})]}) from None
+    refusal = _refusal(deadline, new_due_day, new_due, clock.utcnow())
+    if refusal is not None:
+        raise Invalid(fields={"new_due": [refusal]})
     old = deadline.due_dt
     db.session.add(
         DeadlineExtension(
