@@ -282,6 +282,24 @@ def test_stale_version_in_body_is_409_and_in_if_match_412(api, team, make_proces
     )
     assert body.status_code == 409
     assert error_of(body)["code"] == "changed_meanwhile"
+    # A program has no page that refreshed itself: it is told to read the file again.
+    told = error_of(body)
+    assert told["message"] == (
+        "The file changed meanwhile: read it again for its new version, check it and send again."
+    )
+    assert told["details"]["reasons"] == [
+        {"code": "changed_meanwhile", "message": told["message"], "params": {}}
+    ]
+    greek = api.put(
+        f"/processes/{process.id}/flags/final_text_agreed",
+        {"value": False},
+        as_=staff,
+        lang="el",
+        headers={"If-Match": f'"v{version}"'},
+    )
+    assert greek.status_code == 412
+    assert error_of(greek)["message"].startswith("Ο φάκελος άλλαξε στο μεταξύ: διαβάστε τον ξανά")
+    assert "σελίδα" not in error_of(greek)["message"]
     assert api.get(f"/processes/{process.id}", as_=staff).get_json()["flags"] == {
         "final_text_agreed": True
     }

@@ -29,6 +29,14 @@ from .spec import MAX_ID, PAGING, Operation, parse_fields
 log = logging.getLogger("tracker.api")
 T = TypeVar("T")
 
+#: "Changed meanwhile" worded for a program. The web's reason says the page it shows
+#: already holds the file as it is now; a client has no such page: it reads the file again.
+STALE_TEXT = (
+    "Ο φάκελος άλλαξε στο μεταξύ: διαβάστε τον ξανά για τη νέα του έκδοση, "
+    "ελέγξτε και στείλτε ξανά.",
+    "The file changed meanwhile: read it again for its new version, check it and send again.",
+)
+
 HTTP_TEXT: dict[int, tuple[str, str, str]] = {
     400: ("bad_request", "Το αίτημα δεν είναι έγκυρο.", "The request is malformed."),
     401: (
@@ -44,11 +52,7 @@ HTTP_TEXT: dict[int, tuple[str, str, str]] = {
     404: ("not_found", "Δεν βρέθηκε.", "Not found."),
     405: ("method_not_allowed", "Η μέθοδος δεν επιτρέπεται.", "Method not allowed."),
     409: ("conflict", "Σύγκρουση με την τρέχουσα κατάσταση.", "Conflict with the current state."),
-    412: (
-        "changed_meanwhile",
-        "Ο φάκελος άλλαξε στο μεταξύ — ανανεώστε και δοκιμάστε ξανά.",
-        "The file changed meanwhile — refresh and try again.",
-    ),
+    412: ("changed_meanwhile", *STALE_TEXT),
     413: ("too_large", "Το αίτημα είναι πολύ μεγάλο.", "The request is too large."),
     415: (
         "unsupported_media_type",
@@ -123,7 +127,9 @@ def handle_service_error(exc: ServiceError) -> Response:
     details = _details(exc, language)
     if isinstance(exc, Stale):
         status = 412 if g.get("api_if_match") else 409
-        return error_response(status, "changed_meanwhile", exc.reasons[0].text(language), details)
+        message = STALE_TEXT[0] if language == "el" else STALE_TEXT[1]
+        reason = {"code": "changed_meanwhile", "message": message, "params": {}}
+        return error_response(status, "changed_meanwhile", message, {"reasons": [reason]})
     if isinstance(exc, Invalid):
         return error_response(422, "invalid", None, details)
     if isinstance(exc, Forbidden):

@@ -277,8 +277,10 @@ REASONS: dict[str, dict[str, str]] = {
         "en": "An account with this email already exists.",
     },
     "changed_meanwhile": {
-        "el": "Ο φάκελος άλλαξε στο μεταξύ — ανανεώστε τη σελίδα και δοκιμάστε ξανά.",
-        "en": "The file changed meanwhile — refresh the page and try again.",
+        "el": "Ο φάκελος άλλαξε στο μεταξύ· τα στοιχεία ενημερώθηκαν σε αυτή τη σελίδα: "
+        "ελέγξτε τα και υποβάλετε ξανά.",
+        "en": "The file changed meanwhile; the details have been updated on this page: "
+        "check them and submit again.",
     },
     # Screens: documents, partners and record forms.
     "file_type": {

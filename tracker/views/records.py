@@ -26,6 +26,7 @@ from ..forms.options import options
 from ..forms.records import AdaCorrectionForm, CouncilForm, ExtendForm, ExternalForm, PostingForm
 from ..models import CouncilDecision, Deadline, Process
 from ..services import deadlines, records
+from ..services.errors import Stale
 from .access import requires
 from .edge import lang, run
 from .processes import load
@@ -51,12 +52,16 @@ def submit(
 
     A valid form runs ``call`` with the file's version as the user saw it; a refusal
     puts its reasons next to the fields (409/422) and a form that does not validate
-    comes back as typed (422); a fresh form gets the file's current version.
+    comes back as typed (422); a fresh form gets the file's current version, and so
+    does one refused as stale, whose page now shows the file as it stands.
     """
     if form.validate_on_submit():
         result, error = run(call, *args, seen_version=form.version.data, **kw)
         if error is None:
             return Sent(result, done=True)
+        if isinstance(error, Stale):  # the page shows the file as it is now: so does the form
+            form.version.data = process.version
+            form.version.raw_data = [str(process.version)]  # what the hidden input shows
         return Sent(status=refused(error, form))
     if form.is_submitted():
         return Sent(status=422)
