@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from icalendar import Calendar
 
 from tracker import clock, jobs
+from tracker.domain.calendar import to_local
 from tracker.extensions import db
 from tracker.models import ApprovalRequest
-from tracker.services import approvals
+from tracker.services import approvals, deadlines
 
 from .conftest import T0
-from .helpers import open_deadline, outbox, to_drafting
+from .helpers import approve_all, open_deadline, outbox, to_drafting
 
 
 def _committee(process):
@@ -99,3 +102,38 @@ def test_user_text_is_escaped_in_the_html_part(app, team, make_process, smtp):
     [row] = outbox("rejected:")
     assert "<script>" not in row.html_body and "&lt;script&gt;" in row.html_body
     assert "<script>alert(1)</script>" in row.text_body
+
+
+def test_a_moved_deadline_reads_line_by_line_and_says_it_changed(app, team, make_process, smtp):
+    """Each sentence on its own line (``trim_blocks`` once ate the newline after an
+    ``endif``), and a subject that says the deadline changed, not that there is a new one."""
+    clock.freeze(T0)
+    process = make_process("limassol")
+    approve_all(process)
+    deadline = open_deadline(process)
+    due = to_local(deadline.due_dt).date()
+    staff = team["staff"]
+    deadlines.extend(deadline.id, due + timedelta(days=14), "Ο εταίρος ζήτησε χρόνο.", staff)
+    db.session.commit()
+    staff.language = "en"
+    db.session.commit()
+    deadlines.extend(deadline.id, due + timedelta(days=7), "The ceremony is sooner.", staff)
+    db.session.commit()
+    jobs.send_outbox()
+    later, earlier = smtp.keyed("moved-deadline:")
+
+    assert later.subject == "Αλλαγή προθεσμίας: Διερευνητική επαφή — Λεμεσός"
+    assert later.text().splitlines()[:6] == [
+        f"Ο/Η {staff.name} παρέτεινε την προθεσμία «Διερευνητική επαφή» "
+        "του φακέλου «Αδελφοποίηση — Λεμεσός».",
+        "Πριν: Τετάρτη 31 Μαρτίου 2027, 23:59",
+        "Τώρα: Τετάρτη 14 Απριλίου 2027, 23:59",
+        "Αιτιολογία: Ο εταίρος ζήτησε χρόνο.",
+        "",
+        "Η συνημμένη καταχώριση ημερολογίου αντικαθιστά την προηγούμενη.",
+    ]
+    assert earlier.subject == "Deadline moved earlier: Exploratory contact — Limassol Municipality"
+    lines = earlier.text().splitlines()
+    assert lines[0].endswith("of “Twinning — Limassol Municipality” earlier.")
+    assert lines[1] == "Before: Wednesday 14 April 2027, 23:59"
+    assert lines[2].startswith("Now: ") and lines[3] == "Reason: The ceremony is sooner."

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -22,7 +22,13 @@ from tracker import clock
 from tracker.domain.calendar import to_local
 from tracker.domain.text import day_text, pick
 from tracker.extensions import db
-from tracker.models import CouncilDecision, Deadline, DeadlineExtension, ExternalEvent
+from tracker.models import (
+    CouncilDecision,
+    Deadline,
+    DeadlineExtension,
+    ExternalEvent,
+    Reminder,
+)
 
 
 def council_count() -> int:
@@ -217,12 +223,26 @@ def test_extend_a_deadline_with_a_reason(app, team, make_process):
     extension = db.session.scalars(sa.select(DeadlineExtension)).one()
     assert extension.reason == "Ο εταίρος ζήτησε μεταγενέστερη τελετή"
     text = strip_tags(staff.text(f"/processes/{process.id}"))
+    new_text = pick(day_text(new_day), "el")
+    assert f"Η προθεσμία είναι πλέον {new_text}, 23:59." in text  # the flash names the date
     assert "Ο εταίρος ζήτησε μεταγενέστερη τελετή" in text
     assert "Παράταση προθεσμίας" in text  # the history line
+    who = extension.actor.name
+    assert (
+        f"Μετακινήθηκε από {pick(day_text(old_due), 'el')} στις {new_text} "
+        f"({who}, 2 Μαρ 2026): Ο εταίρος ζήτησε μεταγενέστερη τελετή"
+    ) in text
+    staff.language("en")
+    text = strip_tags(staff.text(f"/processes/{process.id}"))
+    assert (
+        f"Moved from {pick(day_text(old_due), 'en')} to {pick(day_text(new_day), 'en')} "
+        f"({who}, 2 Mar 2026):"
+    ) in text
 
 
 def test_the_deadline_form_is_called_a_change_not_an_extension(app, team, make_process):
-    """The form moves a date later or earlier: its title and the file page's button say so."""
+    """The form moves a date later or earlier: the file page's link, the page's title and
+    its button give the action one name, and the date it has is «Τρέχουσα λήξη»."""
     clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     process = drive(make_process("umea"), team, "contact")
     deadline = db.session.scalars(
@@ -230,16 +250,133 @@ def test_the_deadline_form_is_called_a_change_not_an_extension(app, team, make_p
     ).one()
     staff = Browser(app, "staff@example.org")
     link = f'href="/deadlines/{deadline.id}/extend">'
-    for lang, title, button in (
-        ("el", "Αλλαγή προθεσμίας", "Αλλαγή ημερομηνίας"),
-        ("en", "Change a deadline", "Change date"),
+    for lang, name, current, old in (
+        ("el", "Αλλαγή προθεσμίας", "Τρέχουσα λήξη", "Λήγει τώρα"),
+        ("en", "Change the deadline", "Current due date", "Due now"),
     ):
         staff.language(lang)
         form = staff.text(f"/deadlines/{deadline.id}/extend")
-        assert f"<h1>{title}</h1>" in form and f"<title>{title}" in form
+        assert f"<h1>{name}</h1>" in form and f"<title>{name}" in form
+        assert f'<button type="submit" class="primary">{name}</button>' in form
+        assert f"<dt>{current}</dt>" in form and old not in form
         assert "Παράταση προθεσμίας" not in form and "Extend a deadline" not in form
         page = staff.text(f"/processes/{process.id}")
-        assert f"{link}{button}</a>" in page
+        assert f"{link}{name}</a>" in page
+
+
+@pytest.fixture
+def in_contact(app, team, make_process):
+    """Umeå in exploratory contact since 2 Mar 2026, its deadline (30 calendar days) open."""
+    clock.freeze(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    process = drive(make_process("umea"), team, "contact")
+    return db.session.scalars(
+        sa.select(Deadline).where(Deadline.process_id == process.id, Deadline.status == "open")
+    ).one()
+
+
+def refused_move(app, deadline, day, status=422):
+    """Post a move to ``day``; the page comes back with the reason, nothing is changed."""
+    due, events = deadline.due_dt, history_count(deadline.process_id)
+    staff = Browser(app, "staff@example.org")
+    response = staff.post(
+        f"/deadlines/{deadline.id}/extend",
+        {
+            "version": fresh(deadline.process_id).version,
+            "new_due": day.isoformat(),
+            "reason": "ο εταίρος ζήτησε",
+        },
+    )
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    assert "ο εταίρος ζήτησε</textarea>" in page  # what was typed stays
+    db.session.expire_all()
+    assert db.session.get(Deadline, deadline.id).due_dt == due
+    assert db.session.scalars(sa.select(DeadlineExtension)).all() == []
+    assert history_count(deadline.process_id) == events
+    errors = re.search(r'<ul class="errors" id="new_due-err">(.*?)</ul>', page, re.S)
+    assert errors, "no message next to the new date"
+    return strip_tags(errors.group(1)).strip()
+
+
+def test_a_day_already_past_is_refused_on_the_field(app, in_contact):
+    clock.shift(timedelta(days=10))  # 12 Mar 2026
+    message = refused_move(app, in_contact, date(2026, 3, 11))
+    assert message == (
+        "Η ημερομηνία έχει ήδη περάσει (σήμερα είναι 12 Μαρ 2026): επιλέξτε μεταγενέστερη."
+    )
+    pending = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Reminder)
+        .where(Reminder.deadline_id == in_contact.id, Reminder.status == "pending")
+    )
+    assert pending  # the reminders were not all cancelled
+
+
+def test_the_date_it_already_has_is_refused_on_the_field(app, in_contact):
+    message = refused_move(app, in_contact, to_local(in_contact.due_dt).date())
+    assert message == "Αυτή είναι ήδη η προθεσμία· επιλέξτε άλλη ημερομηνία."
+
+
+def test_a_working_days_deadline_is_not_moved_to_a_holiday(app, team, at_council):
+    deadline = db.session.scalars(
+        sa.select(Deadline).where(
+            Deadline.process_id == at_council.id, Deadline.state == "council_decision"
+        )
+    ).one()
+    assert deadline.unit == "working"
+    message = refused_move(app, deadline, date(2026, 12, 25))
+    assert message.startswith("Η 25 Δεκ 2026 είναι αργία (Χριστούγεννα), όχι εργάσιμη ημέρα")
+    message = refused_move(app, deadline, date(2026, 12, 19))  # a Saturday
+    assert message.startswith("Η 19 Δεκ 2026 είναι Σάββατο, όχι εργάσιμη ημέρα")
+
+
+def test_a_closed_deadline_shows_the_notice_without_the_form(app, team, in_contact):
+    from tracker.services import records
+
+    process_id = in_contact.process_id
+    records.record_external(process_id, "partner_reply", "positive", today(), team["staff"])
+    db.session.commit()
+    db.session.refresh(in_contact)
+    assert in_contact.status == "met"
+    staff = Browser(app, "staff@example.org")
+    page = staff.text(f"/deadlines/{in_contact.id}/extend")
+    assert "Η προθεσμία έχει κλείσει." in page
+    assert '<form method="post" novalidate' not in page and 'name="new_due"' not in page
+    assert f'href="/processes/{process_id}#dl-h"' in page  # the way back
+    later = (to_local(in_contact.due_dt).date() + timedelta(days=5)).isoformat()
+    data = {"version": fresh(process_id).version, "new_due": later, "reason": "x"}
+    response = staff.post(f"/deadlines/{in_contact.id}/extend", data)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Η προθεσμία έχει κλείσει." in page and 'name="new_due"' not in page
+
+
+def test_a_stale_change_keeps_what_was_typed_and_goes_through_when_sent_again(
+    app, team, in_contact
+):
+    """The page already shows the file as it is now: it says so, and its form can be sent."""
+    from tracker.services import processes
+
+    process_id = in_contact.process_id
+    seen = fresh(process_id).version
+    processes.set_flag(process_id, "final_text_agreed", True, team["head"])
+    db.session.commit()
+    staff = Browser(app, "staff@example.org")
+    later = (to_local(in_contact.due_dt).date() + timedelta(days=7)).isoformat()
+    data = {"version": seen, "new_due": later, "reason": "ο εταίρος ζήτησε"}
+    response = staff.post(f"/deadlines/{in_contact.id}/extend", data)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert (
+        "Ο φάκελος άλλαξε στο μεταξύ· τα στοιχεία ενημερώθηκαν σε αυτή τη σελίδα: "
+        "ελέγξτε τα και υποβάλετε ξανά."
+    ) in page
+    assert "ανανεώστε" not in page
+    assert f'value="{later}"' in page and "ο εταίρος ζήτησε</textarea>" in page
+    version = re.search(r'<input[^>]*name="version"[^>]*value="(\d+)"', page)
+    assert version and int(version.group(1)) == fresh(process_id).version != seen
+    again = staff.post(f"/deadlines/{in_contact.id}/extend", {**data, "version": version.group(1)})
+    assert again.status_code == 302
 
 
 def test_statutory_window_cannot_be_shortened(app, team, at_council):

@@ -282,7 +282,8 @@ def extend(deadline_id: int) -> tuple[str, int] | Response:
         current_user,
     )
     if sent.done:
-        flash(_("The deadline was moved."), "success")
+        when = format_datetime(sent.result.due_dt, "d MMM y, HH:mm")
+        flash(_("The deadline is now %(when)s.", when=when), "success")
         return _back(process, "dl-h")
     if sent.status != 200:
         db.session.refresh(deadline)
