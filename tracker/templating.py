@@ -7,12 +7,15 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 from flask import Flask
-from flask_babel import format_date, format_datetime, get_translations
+from flask_babel import format_date, format_datetime, get_translations, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
+from .domain.errors import DefinitionError
+from .domain.ladders import Ladder, Rung
 from .domain.roles import ROLES
 from .domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, OUTCOMES, PHASES, Reason, pick
 from .services.urls import is_web_url
@@ -57,6 +60,53 @@ def sentence(value: str | None) -> str:
     """
     text = value or ""
     return text[:1].upper() + text[1:]
+
+
+def _rung(key: str, ladder: Mapping[str, Any] | None) -> Rung | None:
+    try:
+        rungs = Ladder.from_dict(ladder).rungs if ladder else ()
+    except DefinitionError:
+        return None
+    return next((r for r in rungs if r.key == key), None)
+
+
+def rung_label(reminder: Any, deadline: Any) -> str:
+    """What a reminder of a deadline's ladder is, as its list on the file page says it.
+
+    Two rungs of one kind read apart by their distance from the due date: «5 εργάσιμες
+    πριν από τη λήξη» and «1 εργάσιμη πριν από τη λήξη», not «πριν από τη λήξη» twice.
+    """
+    rung = _rung(reminder.rung, deadline.ladder)
+    if rung is not None and rung.anchor == "due" and rung.kind in ("before", "overdue"):
+        n = abs(rung.offset)
+        working = rung.unit == "working"
+        if rung.kind == "before" and working:
+            return ngettext(
+                "%(num)s working day before the deadline",
+                "%(num)s working days before the deadline",
+                n,
+            )
+        if rung.kind == "before":
+            return ngettext(
+                "%(num)s day before the deadline", "%(num)s days before the deadline", n
+            )
+        if working:
+            return ngettext(
+                "%(num)s working day after the deadline",
+                "%(num)s working days after the deadline",
+                n,
+            )
+        return ngettext("%(num)s day after the deadline", "%(num)s days after the deadline", n)
+    labels = {
+        "before": _("before the deadline"),
+        "due": _("on the due day"),
+        "overdue": _("overdue"),
+        "escalation": _("escalation"),
+        "reminder": _("reminder"),
+        "opening": _("opening notice"),
+        "closing": _("closing notice"),
+    }
+    return labels.get(reminder.kind, reminder.kind)
 
 
 def reason_text(reason: Reason) -> str:
@@ -109,6 +159,7 @@ def init_app(app: Flask) -> None:
         web_url=web_url,
         file_title=file_title,
     )
+    app.jinja_env.globals["rung_label"] = rung_label
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
