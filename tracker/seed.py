@@ -181,7 +181,7 @@ class Story:
                 against=against,
                 abstain=abstain,
                 ada=self.ada(),
-                posted_on=day + timedelta(days=2),
+                posted_on=day,  # posted the same day: a vote is recorded once it is out
             ),
             self.users["staff"],
         )

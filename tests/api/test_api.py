@@ -456,6 +456,7 @@ def test_a_twinning_from_idea_to_active_through_the_api(api, team):
     assert refused.status_code == 409
     assert [x["code"] for x in error_of(refused)["details"]["reasons"]] == ["travel_missing"]
     travel = {**vote, "purpose": "travel", "phase": "B", "decision_number": "215/2026"}
+    travel["ada"] = "6ΞΑΖ46ΜΤΛΗ-ΡΣΛ"  # a posting of its own
     record(api, staff, pid, "council-decisions", travel)
     r = api.post(f"/processes/{pid}/transitions/sign_phase_b", abroad, as_=staff)
     assert r.status_code == 200, r.get_json()

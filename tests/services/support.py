@@ -59,8 +59,24 @@ def approve_all(process: Process, rounds: int = 6) -> None:
     )
 
 
+#: The ΑΔΑ of scenario 2's vote, then others of the same shape for further votes.
+ADAS = [f"6ΞΑΖ46ΜΤΛΗ-Ρ{a}{b}" for a in "ΣΤΥΦΧ" for b in "ΚΛΜΝΞΟΠΡΣΤ"]
+
+
+def free_ada() -> str:
+    """The first ΑΔΑ of ``ADAS`` no decision has yet: an ΑΔΑ names one posting."""
+    from tracker.models import CouncilDecision
+
+    taken = set(db.session.scalars(sa.select(CouncilDecision.ada)))
+    return next(a for a in ADAS if a not in taken)
+
+
 def vote(**changes: Any) -> records.CouncilInput:
-    """The Vilnius vote of scenario 2 (41 members, 27 present, 24-1-2, posted today), changed."""
+    """The Vilnius vote of scenario 2 (41 members, 27 present, 24-1-2, posted today), changed.
+
+    Each vote gets an ΑΔΑ of its own unless one is given (the first is 6ΞΑΖ46ΜΤΛΗ-ΡΣΚ).
+    """
+    changes.setdefault("ada", free_ada())
     base = records.CouncilInput(
         purpose="approval",
         session_date=today(),

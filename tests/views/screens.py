@@ -162,6 +162,10 @@ def council_data(version: int, **over: Any) -> dict[str, Any]:
         "notes": "",
     }
     data.update({k: str(v) for k, v in over.items()})
+    if "ada" not in over:
+        from tests.services.support import free_ada
+
+        data["ada"] = free_ada()
     return data
 
 

@@ -37,8 +37,9 @@ def council_count() -> int:
 
 @pytest.fixture
 def at_council(app, team, make_process):
-    """Vilnius, waiting for the council's vote (scenario 2)."""
-    clock.freeze(datetime(2026, 11, 16, 8, 0, tzinfo=UTC))
+    """Vilnius, waiting for the council's vote (scenario 2), on the Monday after the session
+    of 18 November and the posting of the 20th (a vote is recorded after it happened)."""
+    clock.freeze(datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
     return drive(make_process("vilnius"), team, "council")
 
 

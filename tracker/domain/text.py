@@ -216,6 +216,14 @@ REASONS: dict[str, dict[str, str]] = {
         "el": "Το κείμενο είναι πολύ μεγάλο (έως {max} χαρακτήρες).",
         "en": "The text is too long (at most {max} characters).",
     },
+    "date_future": {
+        "el": "Η ημερομηνία δεν μπορεί να είναι μετά τη σημερινή ({today}).",
+        "en": "The date cannot be later than today ({today}).",
+    },
+    "ada_taken": {
+        "el": "Αυτός ο ΑΔΑ είναι ήδη καταχωρισμένος στην απόφαση {number}.",
+        "en": "This ΑΔΑ is already recorded for decision {number}.",
+    },
     "date_order": {
         "el": "Η ημερομηνία πρέπει να είναι μετά από {after}.",
         "en": "The date must be after {after}.",

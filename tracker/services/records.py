@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from .. import clock
 from ..domain import engine
-from ..domain.calendar import DeadlineSpec
+from ..domain.calendar import DeadlineSpec, to_local
 from ..domain.council import CouncilRule, VoteCount, assess_vote, normalise_ada, valid_ada
 from ..domain.ladders import Ladder
 from ..domain.text import COUNCIL_PURPOSES, EXTERNAL_EVENTS, Reason, day_text
@@ -67,6 +67,26 @@ class CouncilInput:
     notes: str = ""
 
 
+def _today() -> date:
+    return to_local(clock.utcnow()).date()
+
+
+def _future(day: date | None) -> list[Reason]:
+    """A vote, a posting or a letter is recorded after it happened: never a later day."""
+    today = _today()
+    return [Reason("date_future", {"today": day_text(today)})] if day and day > today else []
+
+
+def _ada_taken(ada: str, decision_id: int | None = None) -> list[Reason]:
+    """An ΑΔΑ names one Diavgeia posting: a second decision with it is a typing mistake."""
+    other = db.session.scalars(
+        sa.select(CouncilDecision).where(
+            CouncilDecision.ada == normalise_ada(ada), CouncilDecision.id != (decision_id or 0)
+        )
+    ).first()
+    return [Reason("ada_taken", {"number": other.decision_number})] if other else []
+
+
 def _text_errors(data: CouncilInput) -> dict[str, list[Reason]]:
     errors: dict[str, list[Reason]] = {}
     if not data.decision_number.strip():
@@ -75,12 +95,18 @@ def _text_errors(data: CouncilInput) -> dict[str, list[Reason]]:
         errors["decision_number"] = [Reason("too_long", {"max": 40})]
     if data.ada and not valid_ada(data.ada):
         errors["ada"] = [Reason("ada_invalid")]
+    elif data.ada and (taken := _ada_taken(data.ada)):
+        errors["ada"] = taken
+    if future := _future(data.session_date):
+        errors["session_date"] = future
     if data.purpose not in ("start", "approval", "travel", "termination", "renewal"):
         errors["purpose"] = [Reason("unknown_value")]
     if data.purpose == "travel" and data.phase not in ("A", "B", "joint"):
         errors["phase"] = [Reason("required")]
     if data.posted_on and data.posted_on < data.session_date:
         errors["posted_on"] = [Reason("date_order", {"after": day_text(data.session_date)})]
+    elif future := _future(data.posted_on):
+        errors["posted_on"] = future
     if len(data.notes) > 4000:
         errors["notes"] = [Reason("too_long", {"max": 4000})]
     return errors
@@ -181,12 +207,16 @@ def _posting_errors(
         errors["ada"] = [Reason("posting_recorded", {"value": decision.ada})]
     elif ada and not valid_ada(ada):
         errors["ada"] = [Reason("ada_invalid")]
+    elif ada and (taken := _ada_taken(ada, decision.id)):
+        errors["ada"] = taken
     if posted_on is not None and decision.posted_on is not None:
         value = day_text(decision.posted_on)
         errors["posted_on"] = [Reason("posting_recorded", {"value": value})]
     elif posted_on is not None and posted_on < decision.session_date:
         after = day_text(decision.session_date)
         errors["posted_on"] = [Reason("date_order", {"after": after})]
+    elif future := _future(posted_on):
+        errors["posted_on"] = future
     return errors
 
 
@@ -280,6 +310,8 @@ def correct_ada(
         errors["ada"] = [Reason("ada_invalid")]
     elif normalise_ada(ada) == decision.ada:
         errors["ada"] = [Reason("ada_unchanged")]
+    elif taken := _ada_taken(ada, decision.id):
+        errors["ada"] = taken
     if not reason:
         errors["reason"] = [Reason("required")]
     elif len(reason) > 2000:
@@ -331,6 +363,8 @@ def record_external(
         errors["kind"] = [Reason("unknown_value")]
     elif outcome not in EXTERNAL_OUTCOMES[kind]:
         errors["outcome"] = [Reason("unknown_value")]
+    if future := _future(event_date):
+        errors["event_date"] = future
     if len(reference) > 120:
         errors["reference"] = [Reason("too_long", {"max": 120})]
     if len(notes) > 4000:
