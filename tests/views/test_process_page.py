@@ -425,3 +425,11 @@ def test_council_and_outside_events_read_as_greek_writes_them(app, team, make_pr
     council = strip_tags(council.split("</section>", 1)[0])
     assert "26 of 41 present; 24 for, 1 against, 1 abstaining" in council
     assert "Ministry of Interior opinion: consent (Φ.110/2026)" in council
+
+
+def test_the_reminder_ladder_tells_its_rungs_apart(app, team, make_process):
+    """Two reminders before the due date read «5 … πριν» and «1 … πριν», not the same twice."""
+    process = drive(make_process("umea"), team, "contact")
+    page = strip_tags(Browser(app, "staff@example.org").text(f"/processes/{process.id}"))
+    assert "5 εργάσιμες πριν από τη λήξη" in page
+    assert "1 εργάσιμη πριν από τη λήξη" in page
