@@ -433,3 +433,14 @@ def test_the_reminder_ladder_tells_its_rungs_apart(app, team, make_process):
     page = strip_tags(Browser(app, "staff@example.org").text(f"/processes/{process.id}"))
     assert "5 εργάσιμες πριν από τη λήξη" in page
     assert "1 εργάσιμη πριν από τη λήξη" in page
+
+
+def test_council_decisions_keep_their_labels_on_a_phone(app, team, make_process):
+    """On a phone each row becomes a card: every value says what it is (data-label)."""
+    process = drive(make_process("umea"), team, "parallel")
+    page = Browser(app, "staff@example.org").text(f"/processes/{process.id}")
+    table = page[page.index('id="council-h"') :]
+    table = table[: table.index("</table>")]
+    row = table[table.index("<tbody>") :]
+    for label in ("Απόφαση", "Θέμα", "Συνεδρίαση", "Ψηφοφορία", "Αποτέλεσμα"):
+        assert f'data-label="{label}"' in row, label
