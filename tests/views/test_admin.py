@@ -445,3 +445,30 @@ def test_the_admin_overview_counts_in_the_right_number(
     make_user("staff", email="second@example.org")
     page = auth.client.get("/admin/").get_data(as_text=True)
     assert "2 ενεργοί λογαριασμοί, 0 απενεργοποιημένοι." in page
+
+
+def test_a_stale_settings_page_keeps_what_was_typed_and_saves_on_the_second_try(admin, team):
+    """Two administrators: the second one's save meets version 2 and is refused once; what
+    she typed is still on the page, which now carries version 2, so saving again works."""
+    stale = form_fields(settings_page(admin, "drafting"))
+    assert save_settings(admin, {"amount": "45", "unit": "working"}).status_code == 302
+    typed = {**stale, "amount": "50", "unit": "working", "comment": "Δεύτερη"}
+    refused = post(
+        admin,
+        "/admin/workflows/twinning/steps/drafting",
+        typed,
+        page="/admin/workflows/twinning/steps/drafting",
+    )
+    assert refused.status_code == 200
+    page = refused.get_data(as_text=True)
+    assert "άλλαξαν στο μεταξύ (τώρα έκδοση 2)" in page and "αποθηκεύστε ξανά" in page
+    again = form_fields(page)
+    assert again["amount"] == "50" and again["seen_version"] == "2"
+    saved = post(
+        admin,
+        "/admin/workflows/twinning/steps/drafting",
+        again,
+        page="/admin/workflows/twinning/steps/drafting",
+    )
+    assert saved.status_code == 302
+    assert workflows.current("twinning").data["states"]["drafting"]["deadline"]["amount"] == 50

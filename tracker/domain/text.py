@@ -393,10 +393,11 @@ REASONS: dict[str, dict[str, str]] = {
         "en": "This delegation is already cancelled or over.",
     },
     "workflow_changed": {
-        "el": "Οι ρυθμίσεις της ροής άλλαξαν στο μεταξύ (τώρα έκδοση {version}) — "
-        "ανανεώστε τη σελίδα και δοκιμάστε ξανά.",
-        "en": "The workflow settings changed meanwhile (now version {version}) — "
-        "refresh the page and try again.",
+        "el": "Οι ρυθμίσεις της ροής άλλαξαν στο μεταξύ (τώρα έκδοση {version}). Ό,τι "
+        "πληκτρολογήσατε παραμένει: ελέγξτε το και αποθηκεύστε ξανά για να εφαρμοστεί "
+        "στην έκδοση {version}.",
+        "en": "The workflow settings changed meanwhile (now version {version}). What you "
+        "typed is kept: check it and save again to apply it to version {version}.",
     },
     "setting_invalid": {
         "el": "Μη έγκυρη ρύθμιση: {detail}",

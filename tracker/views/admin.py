@@ -367,6 +367,10 @@ def step_settings(name: str, state: str) -> str | Response:
             return redirect(url_for(".workflow_detail", name=name))
         if error is not None:
             show_error(error, form)
+            if any(r.code == "workflow_changed" for r in error.reasons):
+                # What was typed stays; saving again applies it to the version saved meanwhile.
+                latest = _workflow_or_404(name)
+                form.seen_version.data = str(latest.version)
     return render_template(
         "admin/step.html",
         form=form,
