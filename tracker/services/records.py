@@ -231,6 +231,18 @@ def _is_latest_approval(decision: CouncilDecision) -> bool:
     return decision.purpose == "approval" and newest == decision.id
 
 
+def _open_decision(decision_id: int, seen_version: int | None) -> tuple[Process, CouncilDecision]:
+    """A decision of a file that is open to changes, with the file locked for this change."""
+    found = db.session.get(CouncilDecision, decision_id)
+    if found is None:
+        raise NotFound([Reason("not_found")])
+    process = lock_process(found.process_id, seen_version)
+    processes.refuse_if_closed(process)
+    decision = db.session.get(CouncilDecision, decision_id)
+    assert decision is not None
+    return process, decision
+
+
 def add_posting(
     decision_id: int,
     actor: User,
@@ -246,13 +258,7 @@ def add_posting(
     the 15-day appeal window, exactly as if it had been typed with the vote.
     """
     require(actor, "council.record")
-    found = db.session.get(CouncilDecision, decision_id)
-    if found is None:
-        raise NotFound([Reason("not_found")])
-    process = lock_process(found.process_id, seen_version)
-    processes.refuse_if_closed(process)
-    decision = db.session.get(CouncilDecision, decision_id)
-    assert decision is not None
+    process, decision = _open_decision(decision_id, seen_version)
     ada = ada.strip()
     errors = _posting_errors(decision, ada, posted_on)
     if errors:
@@ -293,13 +299,7 @@ def correct_ada(
     those are never rewritten (a wrong vote is a new council decision).
     """
     require(actor, "council.record")
-    found = db.session.get(CouncilDecision, decision_id)
-    if found is None:
-        raise NotFound([Reason("not_found")])
-    process = lock_process(found.process_id, seen_version)
-    processes.refuse_if_closed(process)
-    decision = db.session.get(CouncilDecision, decision_id)
-    assert decision is not None
+    process, decision = _open_decision(decision_id, seen_version)
     ada, reason = ada.strip(), (reason or "").strip()
     errors: dict[str, list[Reason]] = {}
     if not decision.ada:
