@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from . import clock
 from .domain.calendar import to_local
 from .extensions import db
-from .models import ApprovalRequest, Authority, OutboxMessage, Process, Reminder, Step, User
+from .models import ApprovalRequest, Authority, OutboxMessage, Process, Reminder, User
 from .reference import AUTHORITIES
 from .services import accounts, approvals, deadlines, documents, processes, records, workflows
 from .services.errors import ServiceError
@@ -87,14 +87,8 @@ def is_empty() -> bool:
 def pending_approvals(process: Process, approver: User | None = None) -> list[ApprovalRequest]:
     """Undecided requests of the current rounds of the file's open steps, group by group."""
     stmt = (
-        sa.select(ApprovalRequest)
-        .join(Step, Step.id == ApprovalRequest.step_id)
-        .where(
-            ApprovalRequest.process_id == process.id,
-            ApprovalRequest.status == "pending",
-            Step.status == "open",
-            Step.round == ApprovalRequest.round,
-        )
+        approvals.undecided(sa.select(ApprovalRequest))
+        .where(ApprovalRequest.process_id == process.id)
         .order_by(ApprovalRequest.group_index, ApprovalRequest.id)
     )
     if approver is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import NoReturn
+from typing import NoReturn, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -175,6 +175,19 @@ def awaited(request: ApprovalRequest) -> tuple[str, ...] | None:
     return None if earlier is None else spec.groups[earlier].roles
 
 
+S = TypeVar("S", bound=sa.Select)  # type: ignore[type-arg]
+
+
+def undecided(stmt: S) -> S:
+    """``stmt`` (over approval requests) narrowed to the ones that still wait for a decision:
+    pending, in the current round of a step that is open. The one place that says it."""
+    return stmt.join(Step, Step.id == ApprovalRequest.step_id).where(
+        ApprovalRequest.status == "pending",
+        Step.status == "open",
+        Step.round == ApprovalRequest.round,
+    )
+
+
 def pending_for(user: User) -> list[ApprovalRequest]:
     """The user's inbox: requests they may decide now, oldest first.
 
@@ -183,14 +196,8 @@ def pending_for(user: User) -> list[ApprovalRequest]:
     the earlier groups have approved, so they are left out until then.
     """
     rows = db.session.scalars(
-        sa.select(ApprovalRequest)
-        .join(Step, Step.id == ApprovalRequest.step_id)
-        .where(
-            ApprovalRequest.approver_id == user.id,
-            ApprovalRequest.status == "pending",
-            Step.status == "open",
-            Step.round == ApprovalRequest.round,
-        )
+        undecided(sa.select(ApprovalRequest))
+        .where(ApprovalRequest.approver_id == user.id)
         .options(selectinload(ApprovalRequest.process), selectinload(ApprovalRequest.step))
         .order_by(ApprovalRequest.created_dt, ApprovalRequest.id)
     )

@@ -28,6 +28,7 @@ from ..models import (
     Step,
     User,
 )
+from .approvals import undecided
 from .permissions import require
 from .processes import Action, available_actions
 
@@ -82,15 +83,8 @@ def urgency(due: datetime | None, now: datetime) -> str:
 
 def _mine(user: User) -> sa.Select[tuple[int]]:
     """Files where ``user`` has an undecided request in a current round."""
-    return (
-        sa.select(ApprovalRequest.process_id)
-        .join(Step, Step.id == ApprovalRequest.step_id)
-        .where(
-            ApprovalRequest.approver_id == user.id,
-            ApprovalRequest.status == "pending",
-            Step.status == "open",
-            Step.round == ApprovalRequest.round,
-        )
+    return undecided(sa.select(ApprovalRequest.process_id)).where(
+        ApprovalRequest.approver_id == user.id
     )
 
 
